@@ -1,0 +1,199 @@
+"""The trained-model cache: return a trained model for a recipe, training it only when needed.
+
+A :class:`Recipe` says how to build a model and how to train it. Its cache key hashes
+everything that could change the trained weights: the recipe's name, hyper-parameters and
+seed, a fingerprint of its data, and the source code of the modules that build and train it.
+(jupyter-cache re-executes a notebook only when its cells change; without the code hash, an
+edit to ``ganbook`` would silently reuse stale models.) An entry is a folder holding the
+weights and a ``record.json`` with the training history and metrics; it is written under a
+temporary name and renamed into place, so an interrupted save is never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ganbook import settings
+from ganbook.atomic import atomic_directory
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1  # bump when the layout of an entry changes
+WEIGHTS_FILE = "model.weights.h5"
+RECORD_FILE = "record.json"
+
+
+@dataclass
+class TrainingRecord:
+    """What training produced besides weights: per-epoch (or per-step) history and final metrics."""
+
+    history: dict[str, list[float]] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to make one trained model.
+
+    ``build(params)`` returns a built, untrained ``keras.Model``; ``train(model, params, seed)``
+    trains it in place and returns a :class:`TrainingRecord`. ``data`` fingerprints the
+    training data; ``code`` names extra modules (beyond those defining ``build`` and
+    ``train``) whose source the trained weights depend on.
+    """
+
+    name: str
+    build: Callable[[Mapping[str, Any]], Any]
+    train: Callable[[Any, Mapping[str, Any], int], TrainingRecord]
+    params: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    data: str = ""
+    code: tuple[str, ...] = ()
+
+    def with_params(self, **overrides: Any) -> Recipe:
+        """A copy with some hyper-parameters (or ``seed``) replaced; unknown names are an error."""
+        seed = overrides.pop("seed", self.seed)
+        unknown = set(overrides) - set(self.params)
+        if unknown:
+            raise TypeError(f"recipe {self.name!r} has no parameter(s) {sorted(unknown)}; it has {sorted(self.params)}")
+        return Recipe(self.name, self.build, self.train, {**self.params, **overrides}, seed, self.data, self.code)
+
+
+@dataclass
+class Trained:
+    """A trained model with its record; ``loaded`` says whether it came from the cache."""
+
+    model: Any
+    record: TrainingRecord
+    key: str
+    loaded: bool
+    train_seconds: float
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        return self.record.history
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        return self.record.metrics
+
+
+def _module_source(name: str) -> bytes:
+    module = importlib.import_module(name)
+    return Path(inspect.getsourcefile(module)).read_bytes()
+
+
+def code_modules(recipe: Recipe) -> list[str]:
+    """The modules whose source is part of the recipe's key, sorted."""
+    names = {recipe.build.__module__, recipe.train.__module__, *recipe.code}
+    return sorted(names)
+
+
+def cache_key(recipe: Recipe) -> str:
+    """A hex digest that changes with the recipe, its parameters, seed, data and code."""
+    description = json.dumps(
+        {
+            "format": CACHE_FORMAT,
+            "name": recipe.name,
+            "params": dict(recipe.params),
+            "seed": recipe.seed,
+            "data": recipe.data,
+            "keras": _keras_version(),
+        },
+        sort_keys=True,
+        default=repr,
+    ).encode()
+    digest = hashlib.sha256(description)
+    for module in code_modules(recipe):
+        digest.update(module.encode() + b"\0" + _module_source(module) + b"\0")
+    return digest.hexdigest()[:24]
+
+
+def _keras_version() -> str:
+    import keras
+
+    return keras.__version__
+
+
+def models_dir() -> Path:
+    """Where cache entries live: ``$GANBOOK_CACHE_DIR/models``."""
+    return settings.cache_dir() / "models"
+
+
+def entry_dir(recipe: Recipe) -> Path:
+    return models_dir() / f"{recipe.name}-{cache_key(recipe)}"
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and TensorFlow so training is reproducible on one machine."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+
+
+def _load(recipe: Recipe, folder: Path) -> Trained | None:
+    record_path, weights_path = folder / RECORD_FILE, folder / WEIGHTS_FILE
+    if not (record_path.is_file() and weights_path.is_file()):
+        return None
+    try:
+        stored = json.loads(record_path.read_text())
+        seed_everything(recipe.seed)
+        model = recipe.build(recipe.params)
+        model.load_weights(weights_path)
+    except Exception as error:  # noqa: BLE001 - any unreadable entry is retrained
+        log.warning("cache entry %s is unreadable (%s); retraining", folder, error)
+        return None
+    record = TrainingRecord(history=stored["history"], metrics=stored["metrics"])
+    return Trained(model, record, stored["key"], loaded=True, train_seconds=stored["train_seconds"])
+
+
+def _save(recipe: Recipe, trained: Trained, folder: Path) -> None:
+    with atomic_directory(folder) as staging:
+        trained.model.save_weights(staging / WEIGHTS_FILE)
+        record = {
+            "name": recipe.name,
+            "key": trained.key,
+            "params": dict(recipe.params),
+            "seed": recipe.seed,
+            "data": recipe.data,
+            "code_modules": code_modules(recipe),
+            "train_seconds": trained.train_seconds,
+            "history": trained.record.history,
+            "metrics": trained.record.metrics,
+            "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        _write_record(staging / RECORD_FILE, record)
+
+
+def _write_record(path: Path, record: dict[str, Any]) -> None:
+    path.write_text(json.dumps(record, indent=1, default=float))
+
+
+def train_fresh(recipe: Recipe) -> Trained:
+    """Seed, build and train the recipe's model, without touching the cache."""
+    seed_everything(recipe.seed)
+    model = recipe.build(recipe.params)
+    start = time.perf_counter()
+    record = recipe.train(model, recipe.params, recipe.seed)
+    seconds = time.perf_counter() - start
+    return Trained(model, record, cache_key(recipe), loaded=False, train_seconds=seconds)
+
+
+def load_or_train(recipe: Recipe, retrain: bool = False) -> Trained:
+    """Return the recipe's trained model from the cache, or train it and store it there."""
+    folder = entry_dir(recipe)
+    if not retrain:
+        cached = _load(recipe, folder)
+        if cached is not None:
+            return cached
+    trained = train_fresh(recipe)
+    _save(recipe, trained, folder)
+    return trained

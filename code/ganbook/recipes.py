@@ -1,0 +1,1 @@
+"""The book's model recipes, registered with :mod:`ganbook.zoo`."""

@@ -1,0 +1,125 @@
+"""ganbook.cache: train once, load the second time, retrain when the recipe changes, trust no half-save."""
+
+from __future__ import annotations
+
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from ganbook import cache, zoo
+from ganbook.cache import Recipe, TrainingRecord
+
+CALLS = {"train": 0}
+
+
+def build_tiny(params):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(params["units"]), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    return model
+
+
+def train_tiny(model, params, seed):
+    CALLS["train"] += 1
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(64, 3)).astype("float32")
+    y = x @ np.array([[1.0], [-2.0], [0.5]], dtype="float32")
+    history = model.fit(x, y, epochs=params["epochs"], batch_size=16, verbose=0, shuffle=False)
+    return TrainingRecord(history={"loss": history.history["loss"]}, metrics={"final_loss": history.history["loss"][-1]})
+
+
+def tiny_recipe(**overrides):
+    base = Recipe("tiny", build_tiny, train_tiny, params={"units": 4, "epochs": 3}, seed=1, data="toy-v1")
+    return base.with_params(**overrides)
+
+
+@pytest.fixture(autouse=True)
+def reset_calls():
+    CALLS["train"] = 0
+
+
+def weights_of(model):
+    return [w.copy() for w in model.get_weights()]
+
+
+def test_trains_once_then_loads_identical_weights():
+    first = cache.load_or_train(tiny_recipe())
+    assert not first.loaded and CALLS["train"] == 1
+    second = cache.load_or_train(tiny_recipe())
+    assert second.loaded and CALLS["train"] == 1, "the second call must not train"
+    for a, b in zip(weights_of(first.model), weights_of(second.model)):
+        np.testing.assert_array_equal(a, b)
+    assert second.history == first.history and second.metrics == first.metrics
+    assert second.history["loss"][-1] < second.history["loss"][0], "the tiny model must learn"
+
+
+def test_changing_a_hyper_parameter_or_seed_or_data_retrains():
+    cache.load_or_train(tiny_recipe())
+    cache.load_or_train(tiny_recipe(epochs=4))
+    assert CALLS["train"] == 2
+    cache.load_or_train(tiny_recipe(seed=2))
+    assert CALLS["train"] == 3
+    moved = tiny_recipe()
+    moved = Recipe(moved.name, moved.build, moved.train, moved.params, moved.seed, data="toy-v2")
+    cache.load_or_train(moved)
+    assert CALLS["train"] == 4
+
+
+def test_changing_the_code_changes_the_key(tmp_path, monkeypatch):
+    module = tmp_path / "tiny_dependency.py"
+    module.write_text("SCALE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    recipe = Recipe("tiny", build_tiny, train_tiny, {"units": 4, "epochs": 1}, code=("tiny_dependency",))
+    before = cache.cache_key(recipe)
+    module.write_text("SCALE = 2\n")
+    assert cache.cache_key(recipe) != before
+    sys.modules.pop("tiny_dependency", None)
+
+
+def test_same_seed_gives_same_weights_when_retrained():
+    first = cache.train_fresh(tiny_recipe())
+    second = cache.train_fresh(tiny_recipe())
+    for a, b in zip(weights_of(first.model), weights_of(second.model)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_an_interrupted_save_is_not_trusted(monkeypatch):
+    recipe = tiny_recipe()
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("power cut while writing the record")
+
+    with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
+        patch.setattr(cache, "_write_record", crash)
+        cache.load_or_train(recipe)
+    assert not cache.entry_dir(recipe).exists()
+    assert not list(cache.models_dir().iterdir()), "no staging folder may be left behind"
+    again = cache.load_or_train(recipe)
+    assert not again.loaded and CALLS["train"] == 2
+
+
+def test_an_entry_without_its_record_is_retrained():
+    recipe = tiny_recipe()
+    cache.load_or_train(recipe)
+    (cache.entry_dir(recipe) / cache.RECORD_FILE).unlink()
+    again = cache.load_or_train(recipe)
+    assert not again.loaded and CALLS["train"] == 2
+
+
+def test_corrupt_weights_are_retrained():
+    recipe = tiny_recipe()
+    cache.load_or_train(recipe)
+    (cache.entry_dir(recipe) / cache.WEIGHTS_FILE).write_bytes(b"not an HDF5 file")
+    again = cache.load_or_train(recipe)
+    assert not again.loaded and CALLS["train"] == 2
+
+
+def test_unknown_parameter_is_a_clear_error():
+    with pytest.raises(TypeError, match=r"no parameter\(s\) \['unitz'\]"):
+        tiny_recipe(unitz=3)
+
+
+def test_zoo_unknown_name_lists_the_known_ones():
+    with pytest.raises(KeyError, match="no recipe named 'nope'"):
+        zoo.recipe("nope")
