@@ -129,6 +129,7 @@ def _download(name: str, known_sha256: str, urls: tuple[str, ...], folder: Path)
     """Fetch ``name`` from the first mirror that answers, into the cache, checking its hash."""
     import pooch  # imported here: only needed when the files are not local
 
+    pooch.get_logger().setLevel("WARNING")  # its "Downloading ..." line on stderr would break -W builds
     errors = []
     for base in urls:
         try:
@@ -276,6 +277,7 @@ def _cats_dogs_root() -> Path:
     if not root.is_dir():
         import pooch
 
+        pooch.get_logger().setLevel("WARNING")
         try:
             archive = pooch.retrieve(
                 url=CATS_DOGS_URL, known_hash=None, fname="cats_and_dogs_filtered.zip",

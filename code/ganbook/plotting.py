@@ -1,0 +1,63 @@
+"""Figures for the book: image grids and training curves. matplotlib and numpy only; no training here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def tile(images: np.ndarray, columns: int, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
+    """Arrange (n, h, w[, c]) images into one (rows*(h+pad)-pad, columns*(w+pad)-pad[, c]) mosaic."""
+    images = np.asarray(images)
+    if images.ndim == 2:  # flat MNIST vectors
+        side = int(round(np.sqrt(images.shape[1])))
+        if side * side != images.shape[1]:
+            raise ValueError(f"cannot reshape vectors of length {images.shape[1]} into square images")
+        images = images.reshape(-1, side, side)
+    if images.ndim not in (3, 4):
+        raise ValueError(f"expected (n, h, w) or (n, h, w, c) images, got shape {images.shape}")
+    count, height, width = images.shape[:3]
+    rows = -(-count // columns)
+    shape = (rows * (height + pad) - pad, columns * (width + pad) - pad) + images.shape[3:]
+    mosaic = np.full(shape, pad_value, dtype=np.float32 if images.dtype != np.uint8 else np.uint8)
+    if images.dtype == np.uint8:
+        mosaic[...] = 255 if pad_value == 1.0 else int(pad_value)
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = row * (height + pad), column * (width + pad)
+        mosaic[top : top + height, left : left + width] = image
+    return mosaic
+
+
+def image_grid(images: np.ndarray, columns: int = 10, ax=None, title: str | None = None, size: float = 0.5):
+    """Show images in a grid on ``ax`` (a new figure when None); grey-scale images use the grey colour map."""
+    mosaic = tile(images, columns)
+    if ax is None:
+        rows = -(-len(images) // columns)
+        _, ax = plt.subplots(figsize=(columns * size + 0.2, rows * size + (0.4 if title else 0.2)))
+    grey = mosaic.ndim == 2
+    ax.imshow(mosaic, cmap="gray_r" if grey else None, vmin=0, vmax=1 if mosaic.dtype != np.uint8 else 255,
+              interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def curves(series: Mapping[str, Sequence[float]], x: Sequence[float] | None = None, ax=None,
+           xlabel: str = "epoch", ylabel: str = "", log: bool = False):
+    """Plot several named curves against a shared x axis."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.2))
+    for label, values in series.items():
+        positions = x if x is not None else np.arange(1, len(values) + 1)
+        ax.plot(positions, values, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if log:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False)
+    return ax
