@@ -1,0 +1,1 @@
+"""Model families, one module each: pure Keras building blocks, no data loading and no caching."""

@@ -1,0 +1,52 @@
+"""Feed-forward MNIST classifiers: the talk's sigmoid/MSE network and the modern softmax/cross-entropy one.
+
+Both compute NN(x) = out(sigma(x W1 + b1) W2 + b2) for x in R^784. They differ in the output,
+the loss, and whether biases are trained:
+
+- ``"talk"``: sigmoid hidden and output units, mean squared error to one-hot targets, and
+  biases fixed at zero (the talk created them with ``tf.zeros``, so they never trained);
+- ``"cross-entropy"``: sigmoid hidden units, linear outputs (logits) read through a softmax,
+  cross-entropy loss, trained biases.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+INPUT_SIZE = 784
+NUM_CLASSES = 10
+VARIANTS = ("talk", "cross-entropy")
+
+
+def build_mlp(hidden: int = 256, variant: str = "cross-entropy", activation: str = "sigmoid") -> keras.Model:
+    """A d-h-k network (h = 0 gives a linear softmax model). Outputs sigmoid units or logits, see module doc."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    use_bias = variant != "talk"
+    inputs = keras.Input((INPUT_SIZE,), name="pixels")
+    h = inputs
+    if hidden:
+        h = keras.layers.Dense(hidden, activation=activation, use_bias=use_bias, name="hidden",
+                               kernel_initializer="glorot_uniform")(h)
+    output_activation = "sigmoid" if variant == "talk" else None
+    outputs = keras.layers.Dense(NUM_CLASSES, activation=output_activation, use_bias=use_bias, name="output")(h)
+    return keras.Model(inputs, outputs, name=f"mlp_{variant.replace('-', '_')}_{hidden}")
+
+
+def loss_function(variant: str):
+    """The per-batch mean loss of a variant, as a function (one-hot targets, network outputs) -> scalar."""
+    if variant == "talk":
+        return lambda targets, outputs: tf.reduce_mean(tf.square(outputs - targets))
+    if variant == "cross-entropy":
+        return lambda targets, outputs: tf.reduce_mean(
+            tf.nn.softmax_cross_entropy_with_logits(labels=targets, logits=outputs))
+    raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+
+
+def class_probabilities(model: keras.Model, variant: str, x) -> tf.Tensor:
+    """p(y | x) from the network's outputs (softmax of logits; normalised sigmoid units for the talk's net)."""
+    outputs = model(x, training=False)
+    if variant == "talk":
+        return outputs / tf.reduce_sum(outputs, axis=-1, keepdims=True)
+    return tf.nn.softmax(outputs, axis=-1)
