@@ -1,0 +1,106 @@
+"""Classifiers and their training loop: shapes, both losses, learning on a small slice, determinism."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from ganbook import data
+from ganbook.models import classifier
+from ganbook.models.memorizer import LookupTable
+from ganbook.train import one_hot, train_classifier
+
+
+@pytest.mark.parametrize("variant", classifier.VARIANTS)
+def test_output_shapes(variant):
+    model = classifier.build_mlp(32, variant)
+    x = np.zeros((7, 784), np.float32)
+    assert model(x).shape == (7, 10)
+    probabilities = classifier.class_probabilities(model, variant, x)
+    np.testing.assert_allclose(tf.reduce_sum(probabilities, axis=1), np.ones(7), rtol=1e-5)
+
+
+def test_talk_variant_has_no_biases_and_sigmoid_outputs():
+    model = classifier.build_mlp(16, "talk")
+    assert [w.name for w in model.trainable_weights] == ["kernel", "kernel"]
+    outputs = model(np.random.default_rng(0).normal(size=(50, 784)).astype(np.float32)).numpy()
+    assert outputs.min() > 0 and outputs.max() < 1
+
+
+def test_losses_against_hand_computed_values():
+    targets = tf.constant([[0.0, 1.0], [1.0, 0.0]])
+    outputs = tf.constant([[0.0, 0.5], [0.25, 0.0]])
+    mse = classifier.loss_function("talk")(targets, outputs)
+    assert float(mse) == pytest.approx((0 + 0.25 + 0.5625 + 0) / 4)
+    ce = classifier.loss_function("cross-entropy")(targets, outputs)
+    expected = np.mean([np.log(1 + np.exp(-0.5)), np.log(1 + np.exp(-0.25))])
+    assert float(ce) == pytest.approx(expected, rel=1e-6)
+
+
+def test_unknown_variant_is_an_error():
+    with pytest.raises(ValueError, match="variant must be one of"):
+        classifier.build_mlp(8, "hinge")
+
+
+def test_one_hot_rejects_bad_labels():
+    with pytest.raises(ValueError, match="integers in 0..9"):
+        one_hot(np.array([1, 10]))
+
+
+def _small_mnist(real_data, count=2000):
+    mnist = data.load_mnist()
+    x, y = data.flatten(mnist.train.x[:count]), mnist.train.y[:count]
+    return (x, y), (data.flatten(mnist.test.x[:1000]), mnist.test.y[:1000])
+
+
+@pytest.mark.parametrize("variant", classifier.VARIANTS)
+def test_loss_falls_on_a_small_mnist_slice(real_data, variant):
+    train, test = _small_mnist(real_data)
+    keras.utils.set_random_seed(0)
+    model = classifier.build_mlp(64, variant)
+    record = train_classifier(model, classifier.loss_function(variant), train, test, steps=60, batch_size=64,
+                              learning_rate=0.005, eval_every=30, seed=0, train_eval_size=1000)
+    assert record.history["step"] == [0, 30, 60]
+    assert record.history["train_loss"][-1] < 0.7 * record.history["train_loss"][0]
+    assert record.metrics["test_error"] < 0.5
+
+
+def test_same_seed_same_weights(real_data):
+    train, test = _small_mnist(real_data, 500)
+
+    def run():
+        keras.utils.set_random_seed(5)
+        model = classifier.build_mlp(16, "cross-entropy")
+        train_classifier(model, classifier.loss_function("cross-entropy"), train, test, steps=20, batch_size=32,
+                         learning_rate=0.01, eval_every=20, seed=5)
+        return model.get_weights()
+
+    for a, b in zip(run(), run()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_wrong_input_shape_is_reported():
+    model = classifier.build_mlp(8)
+    x = np.zeros((10, 28, 28), np.float32)
+    with pytest.raises(ValueError, match=r"shape \(n, 784\)"):
+        train_classifier(model, classifier.loss_function("cross-entropy"), (x, np.zeros(10, int)),
+                         (x, np.zeros(10, int)), steps=1, batch_size=5, learning_rate=0.1, eval_every=1, seed=0)
+
+
+def test_nan_loss_is_reported():
+    model = classifier.build_mlp(8)
+    x = np.full((20, 784), np.nan, np.float32)
+    with pytest.raises(FloatingPointError, match="lower the learning rate"):
+        train_classifier(model, classifier.loss_function("cross-entropy"), (x, np.zeros(20, int)),
+                         (x, np.zeros(20, int)), steps=2, batch_size=10, learning_rate=0.1, eval_every=1, seed=0)
+
+
+def test_lookup_table_memorises_and_falls_back():
+    x = np.arange(12, dtype=np.float32).reshape(4, 3)
+    y = np.array([3, 3, 1, 2])
+    table = LookupTable().fit(x, y)
+    np.testing.assert_array_equal(table.predict(x), y)
+    assert table.predict(np.full((1, 3), -1.0, np.float32)).tolist() == [3]
+    assert table.hits(np.vstack([x[:2], -x[2:] - 1])) == 2
