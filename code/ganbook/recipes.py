@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import time
+
 import numpy as np
 
-from ganbook import data
+from ganbook import data, metrics
 from ganbook.cache import Recipe, TrainingRecord
-from ganbook.models import classifier
-from ganbook.train import train_classifier
+from ganbook.models import autoencoder, classifier, vae
+from ganbook.train import fit_unsupervised, train_classifier
 from ganbook.zoo import register
 
 _TRAINING_CODE = ("ganbook.train", "ganbook.data", "ganbook.models.classifier")
@@ -72,3 +74,82 @@ def softmax_regression() -> Recipe:
     """A linear model with a softmax output (no hidden layer): the simplest classifier that generalises."""
     return _mlp_recipe("softmax-regression", hidden=0, variant="cross-entropy", activation="relu", steps=3000,
                        batch_size=128, learning_rate=1e-3, decay_to=0.1, eval_every=500)
+
+
+# ----------------------------------------------------------------------------- autoencoder
+
+
+def _build_autoencoder(params: Mapping[str, Any]):
+    return autoencoder.build_autoencoder(params["code_size"])
+
+
+def _train_autoencoder(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+    """Train on the 60,000 training images; the test images give the held-out loss curve."""
+    mnist = data.load_mnist()
+    history = fit_unsupervised(model, data.flatten(mnist.train.x), data.flatten(mnist.test.x),
+                               epochs=params["epochs"], batch_size=params["batch_size"],
+                               learning_rate=params["learning_rate"], jit_compile=params["jit_compile"])
+    return TrainingRecord(history=history, metrics={"test_mse": history["val_loss"][-1]})
+
+
+@register("autoencoder")
+def autoencoder_recipe() -> Recipe:
+    """The talk's 784-100-784 ReLU autoencoder, squared error, Adam 0.005, batch 128."""
+    params = dict(code_size=100, epochs=10, batch_size=128, learning_rate=0.005, jit_compile=True)
+    return Recipe("autoencoder", _build_autoencoder, _train_autoencoder, params, seed=0,
+                  data=data.mnist_fingerprint(), code=(*_TRAINING_CODE, "ganbook.models.autoencoder"))
+
+
+# ----------------------------------------------------------------------------- variational autoencoders
+
+# The test set is binarised once, with this seed, for every likelihood the book reports.
+TEST_BINARIZATION_SEED = 2015
+
+
+def binarized_test_images() -> np.ndarray:
+    """The 10,000 MNIST test images as (10000, 784) binary float32, drawn once with a fixed seed."""
+    mnist = data.load_mnist()
+    return data.binarize(data.flatten(mnist.test.x), np.random.default_rng(TEST_BINARIZATION_SEED))
+
+
+def _build_vae(params: Mapping[str, Any]):
+    return vae.build_vae(params["latent_size"], tuple(params["hidden"]))
+
+
+def _train_vae(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+    """Train on dynamically binarised training images; report test ELBO and IWAE bound in nats."""
+    mnist = data.load_mnist()
+    test = binarized_test_images()
+    start = time.perf_counter()
+    history = fit_unsupervised(model, data.flatten(mnist.train.x), test, epochs=params["epochs"],
+                               batch_size=params["batch_size"], learning_rate=params["learning_rate"],
+                               jit_compile=params["jit_compile"])
+    trained = time.perf_counter() - start
+    elbo = metrics.importance_weighted_bound(model.encode, model.decoder, test, k=1, chunk=1, seed=seed)
+    start = time.perf_counter()
+    iwae = metrics.importance_weighted_bound(model.encode, model.decoder, test, k=params["iwae_k"], chunk=250,
+                                             seed=seed)
+    evaluated = time.perf_counter() - start
+    (elbo_mean, elbo_se), (iwae_mean, iwae_se) = (metrics.mean_and_standard_error(v) for v in (elbo, iwae))
+    return TrainingRecord(history=history, metrics={
+        "test_elbo": elbo_mean, "test_elbo_se": elbo_se, "test_iwae": iwae_mean, "test_iwae_se": iwae_se,
+        "iwae_k": params["iwae_k"], "fit_seconds": trained, "iwae_seconds": evaluated})
+
+
+def _vae_recipe(name: str, **params: Any) -> Recipe:
+    return Recipe(name, _build_vae, _train_vae, params, seed=0, data=data.mnist_fingerprint(),
+                  code=(*_TRAINING_CODE, "ganbook.models.vae", "ganbook.metrics"))
+
+
+@register("vae-2")
+def vae_2() -> Recipe:
+    """The talk's VAE: 784-500-500-2 softplus encoder, mirrored decoder, Bernoulli pixels."""
+    return _vae_recipe("vae-2", latent_size=2, hidden=[500, 500], epochs=15, batch_size=128, learning_rate=1e-3,
+                       jit_compile=False, iwae_k=1000)
+
+
+@register("vae-20")
+def vae_20() -> Recipe:
+    """The same VAE with a 20-dimensional code, for sample quality and likelihood."""
+    return _vae_recipe("vae-20", latent_size=20, hidden=[500, 500], epochs=25, batch_size=128, learning_rate=1e-3,
+                       jit_compile=False, iwae_k=1000)
