@@ -2,7 +2,8 @@
 
 A :class:`Recipe` says how to build a model and how to train it. Its cache key hashes
 everything that could change the trained weights: the recipe's name, hyper-parameters and
-seed, a fingerprint of its data, and the source code of the modules that build and train it.
+seed, a fingerprint of its data, and the source code of the functions and modules that build
+and train it.
 (jupyter-cache re-executes a notebook only when its cells change; without the code hash, an
 edit to ``ganbook`` would silently reuse stale models.) An entry is a folder holding the
 weights and a ``record.json`` with the training history and metrics; it is written under a
@@ -46,8 +47,9 @@ class Recipe:
 
     ``build(params)`` returns a built, untrained ``keras.Model``; ``train(model, params, seed)``
     trains it in place and returns a :class:`TrainingRecord`. ``data`` fingerprints the
-    training data; ``code`` names extra modules (beyond those defining ``build`` and
-    ``train``) whose source the trained weights depend on.
+    training data; ``code`` names the modules or functions (beyond ``build`` and
+    ``train``, whose own source is always hashed) that the trained weights depend on: a
+    module name hashes the whole file, ``"module:function"`` just that function.
     """
 
     name: str
@@ -86,15 +88,22 @@ class Trained:
         return self.record.metrics
 
 
-def _module_source(name: str) -> bytes:
-    module = importlib.import_module(name)
-    return Path(inspect.getsourcefile(module)).read_bytes()
+def _source_of(entry: str) -> bytes:
+    """Source text of ``"package.module"`` (the whole file) or ``"package.module:function"`` (that function)."""
+    module_name, _, attribute = entry.partition(":")
+    module = importlib.import_module(module_name)
+    if not attribute:
+        return Path(inspect.getsourcefile(module)).read_bytes()
+    return inspect.getsource(getattr(module, attribute)).encode()
 
 
-def code_modules(recipe: Recipe) -> list[str]:
-    """The modules whose source is part of the recipe's key, sorted."""
-    names = {recipe.build.__module__, recipe.train.__module__, *recipe.code}
-    return sorted(names)
+def _qualified(function: Callable) -> str:
+    return f"{function.__module__}:{function.__qualname__}"
+
+
+def code_dependencies(recipe: Recipe) -> list[str]:
+    """What the recipe's key hashes: its build and train functions and the modules or functions in ``code``."""
+    return sorted({_qualified(recipe.build), _qualified(recipe.train), *recipe.code})
 
 
 def cache_key(recipe: Recipe) -> str:
@@ -112,8 +121,8 @@ def cache_key(recipe: Recipe) -> str:
         default=repr,
     ).encode()
     digest = hashlib.sha256(description)
-    for module in code_modules(recipe):
-        digest.update(module.encode() + b"\0" + _module_source(module) + b"\0")
+    for entry in code_dependencies(recipe):
+        digest.update(entry.encode() + b"\0" + _source_of(entry) + b"\0")
     return digest.hexdigest()[:24]
 
 
@@ -164,7 +173,7 @@ def _save(recipe: Recipe, trained: Trained, folder: Path) -> None:
             "params": dict(recipe.params),
             "seed": recipe.seed,
             "data": recipe.data,
-            "code_modules": code_modules(recipe),
+            "code": code_dependencies(recipe),
             "train_seconds": trained.train_seconds,
             "history": trained.record.history,
             "metrics": trained.record.metrics,

@@ -14,12 +14,15 @@ import time
 import numpy as np
 
 from ganbook import data, metrics
-from ganbook.cache import Recipe, TrainingRecord
-from ganbook.models import autoencoder, classifier, vae
+import keras
+
+from ganbook.cache import Recipe, TrainingRecord, cache_key, load_or_train
+from ganbook.models import autoencoder, classifier, gan, vae
 from ganbook.train import fit_unsupervised, train_classifier
 from ganbook.zoo import register
 
-_TRAINING_CODE = ("ganbook.train", "ganbook.data", "ganbook.models.classifier")
+# Code every recipe's weights depend on, beyond its own build and train functions (see cache.Recipe).
+_TRAINING_CODE = ("ganbook.train", "ganbook.data")
 
 
 # ----------------------------------------------------------------------------- classifiers
@@ -52,7 +55,8 @@ ALL_DIGITS = "0123456789"
 
 def _mlp_recipe(name: str, **params: Any) -> Recipe:
     params.setdefault("train_digits", ALL_DIGITS)
-    return Recipe(name, _build_mlp, _train_mlp, params, seed=0, data=data.mnist_fingerprint(), code=_TRAINING_CODE)
+    return Recipe(name, _build_mlp, _train_mlp, params, seed=0, data=data.mnist_fingerprint(),
+                  code=(*_TRAINING_CODE, "ganbook.models.classifier"))
 
 
 @register("mlp-talk")
@@ -84,8 +88,8 @@ def _build_autoencoder(params: Mapping[str, Any]):
 
 
 def _train_autoencoder(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
-    """Train on the 60,000 training images; the test images give the held-out loss curve."""
-    mnist = data.load_mnist()
+    """Train on the first 50,000 training images (the GAN chapter validates on the rest); test curve too."""
+    mnist = data.load_mnist(validation=True)
     history = fit_unsupervised(model, data.flatten(mnist.train.x), data.flatten(mnist.test.x),
                                epochs=params["epochs"], batch_size=params["batch_size"],
                                learning_rate=params["learning_rate"], jit_compile=params["jit_compile"])
@@ -138,18 +142,71 @@ def _train_vae(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
 
 def _vae_recipe(name: str, **params: Any) -> Recipe:
     return Recipe(name, _build_vae, _train_vae, params, seed=0, data=data.mnist_fingerprint(),
-                  code=(*_TRAINING_CODE, "ganbook.models.vae", "ganbook.metrics"))
+                  code=(*_TRAINING_CODE, "ganbook.models.vae", "ganbook.metrics", "ganbook.recipes:binarized_test_images"))
 
 
 @register("vae-2")
 def vae_2() -> Recipe:
     """The talk's VAE: 784-500-500-2 softplus encoder, mirrored decoder, Bernoulli pixels."""
-    return _vae_recipe("vae-2", latent_size=2, hidden=[500, 500], epochs=15, batch_size=128, learning_rate=1e-3,
-                       jit_compile=False, iwae_k=1000)
+    return _vae_recipe("vae-2", latent_size=2, hidden=[500, 500], epochs=10, batch_size=128, learning_rate=1e-3,
+                       jit_compile=False, iwae_k=200)
 
 
 @register("vae-20")
 def vae_20() -> Recipe:
     """The same VAE with a 20-dimensional code, for sample quality and likelihood."""
-    return _vae_recipe("vae-20", latent_size=20, hidden=[500, 500], epochs=25, batch_size=128, learning_rate=1e-3,
+    return _vae_recipe("vae-20", latent_size=20, hidden=[500, 500], epochs=20, batch_size=128, learning_rate=1e-3,
                        jit_compile=False, iwae_k=1000)
+
+
+# ----------------------------------------------------------------------------- GANs
+
+
+def _build_latent_gan(params: Mapping[str, Any]):
+    return gan.build_latent_gan(params["code_size"], params["noise_size"], tuple(params["hidden"]))
+
+
+def _fit_gan(model, x: np.ndarray, params: Mapping[str, Any]) -> dict[str, list[float]]:
+    model.compile(d_optimizer=keras.optimizers.Adam(params["learning_rate"], beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(params["learning_rate"], beta_1=0.5),
+                  jit_compile=params["jit_compile"])
+    history = model.fit(x, epochs=params["epochs"], batch_size=params["batch_size"], shuffle=True, verbose=0).history
+    if not np.all(np.isfinite(history["d_loss"])):
+        raise FloatingPointError("the discriminator loss became NaN: lower the learning rate")
+    return {key: [float(v) for v in values] for key, values in history.items()}
+
+
+def _train_latent_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+    """Train on the autoencoder codes of the first 50,000 training images."""
+    ae = load_or_train(autoencoder_recipe()).model
+    mnist = data.load_mnist(validation=True)
+    codes = ae.encoder.predict(data.flatten(mnist.train.x), batch_size=4096, verbose=0)
+    return TrainingRecord(history=_fit_gan(model, codes, params))
+
+
+@register("latent-gan")
+def latent_gan() -> Recipe:
+    """The talk's idea, corrected: a GAN on the 100-d codes of the autoencoder, decoded to images."""
+    params = dict(code_size=100, noise_size=100, hidden=[256, 256], epochs=30, batch_size=128,
+                  learning_rate=2e-4, jit_compile=True)
+    return Recipe("latent-gan", _build_latent_gan, _train_latent_gan, params, seed=0,
+                  data=f"autoencoder-{cache_key(autoencoder_recipe())}",
+                  code=("ganbook.models.gan", "ganbook.models.autoencoder", "ganbook.data", "ganbook.recipes:_fit_gan"))
+
+
+def _build_dcgan(params: Mapping[str, Any]):
+    return gan.build_dcgan(params["noise_size"], params["width"])
+
+
+def _train_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+    """Train on the first 50,000 training images (pixels in [0, 1])."""
+    mnist = data.load_mnist(validation=True)
+    return TrainingRecord(history=_fit_gan(model, data.flatten(mnist.train.x), params))
+
+
+@register("dcgan")
+def dcgan() -> Recipe:
+    """A small convolutional GAN in pixel space."""
+    params = dict(noise_size=64, width=32, epochs=5, batch_size=128, learning_rate=2e-4, jit_compile=False)
+    return Recipe("dcgan", _build_dcgan, _train_dcgan, params, seed=0, data=data.mnist_fingerprint(),
+                  code=("ganbook.models.gan", "ganbook.data", "ganbook.recipes:_fit_gan"))
