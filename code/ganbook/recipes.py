@@ -166,14 +166,37 @@ def _build_latent_gan(params: Mapping[str, Any]):
     return gan.build_latent_gan(params["code_size"], params["noise_size"], tuple(params["hidden"]))
 
 
-def _fit_gan(model, x: np.ndarray, params: Mapping[str, Any]) -> dict[str, list[float]]:
+class _Snapshots(keras.callbacks.Callback):
+    """Generator outputs for a fixed batch of noise after chosen epochs (rounded, to keep the record small)."""
+
+    def __init__(self, epochs: list[int], count: int):
+        super().__init__()
+        self.epochs, self.count, self.taken = set(epochs), count, {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 in self.epochs:
+            self.taken[epoch + 1] = np.round(self.model.sample(self.count, seed=1), 3).tolist()
+
+
+def _fit_gan(model, x: np.ndarray, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Adam (beta_1 = 0.5) for both players; per-epoch means of the losses and of D's outputs, plus snapshots."""
     model.compile(d_optimizer=keras.optimizers.Adam(params["learning_rate"], beta_1=0.5),
                   g_optimizer=keras.optimizers.Adam(params["learning_rate"], beta_1=0.5),
                   jit_compile=params["jit_compile"])
-    history = model.fit(x, epochs=params["epochs"], batch_size=params["batch_size"], shuffle=True, verbose=0).history
+    epochs = params["epochs"]
+    snapshot_epochs = sorted({1, max(1, epochs // 4), max(1, epochs // 2), epochs})
+    snapshots = _Snapshots(snapshot_epochs, count=SNAPSHOT_COUNT)
+    history = model.fit(x, epochs=epochs, batch_size=params["batch_size"], shuffle=True, verbose=0,
+                        callbacks=[snapshots]).history
     if not np.all(np.isfinite(history["d_loss"])):
         raise FloatingPointError("the discriminator loss became NaN: lower the learning rate")
-    return {key: [float(v) for v in values] for key, values in history.items()}
+    record: dict[str, Any] = {key: [float(v) for v in values] for key, values in history.items()}
+    record["snapshot_epochs"] = snapshot_epochs
+    record["snapshots"] = [snapshots.taken[e] for e in snapshot_epochs]
+    return record
+
+
+SNAPSHOT_COUNT = 40
 
 
 def _train_latent_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:

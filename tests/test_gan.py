@@ -1,0 +1,89 @@
+"""GAN models: the discriminator sees G(z), a few steps change the generator, shapes, seeded determinism."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from ganbook.models import gan
+
+
+def _compiled(model, learning_rate=1e-3):
+    model.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5), jit_compile=False)
+    return model
+
+
+def test_losses_from_logits_by_hand():
+    real, fake = tf.constant([0.0, 2.0]), tf.constant([0.0, -1.0])
+    expected_d = np.mean([np.log(2), np.log1p(np.exp(-2.0))]) + np.mean([np.log(2), np.log1p(np.exp(-1.0))])
+    assert float(gan.discriminator_loss(real, fake)) == pytest.approx(expected_d, rel=1e-6)
+    assert float(gan.generator_loss(fake)) == pytest.approx(np.mean([np.log(2), np.log1p(np.exp(1.0))]), rel=1e-6)
+
+
+def test_losses_stay_finite_for_extreme_logits():
+    big = tf.constant([1e4, -1e4])
+    assert np.isfinite(float(gan.discriminator_loss(big, big))) and np.isfinite(float(gan.generator_loss(big)))
+
+
+def test_shapes():
+    latent = gan.build_latent_gan(code_size=10, noise_size=6, hidden=(8,))
+    assert latent.sample(5).shape == (5, 10) and latent.sample(5).min() >= 0, "codes are ReLU outputs"
+    assert latent.discriminator(np.zeros((3, 10), np.float32)).shape == (3, 1)
+    pixels = gan.build_dcgan(noise_size=8, width=4)
+    images = pixels.sample(3)
+    assert images.shape == (3, 784) and 0 <= images.min() and images.max() <= 1
+    assert pixels.discriminator(images).shape == (3, 1)
+
+
+def test_the_discriminator_receives_generated_samples(monkeypatch):
+    """The talk fed the noise z to D; here every fake batch D sees must be G's output."""
+    model = _compiled(gan.build_latent_gan(code_size=10, noise_size=6, hidden=(8,)))
+    seen = []
+    original_call = model.discriminator.call
+
+    def recording_call(inputs, *args, **kwargs):
+        seen.append(inputs)
+        return original_call(inputs, *args, **kwargs)
+
+    monkeypatch.setattr(model.discriminator, "call", recording_call)
+    model.train_step(tf.ones((4, 10)))  # eager, so the calls are visible
+    fakes = seen[1:]  # the first call is the real batch
+    assert len(fakes) == 2
+    for batch in fakes:
+        assert batch.shape == (4, 10), "D must get generated codes (10-d), not 6-d noise"
+
+
+def test_generator_gets_a_gradient_through_the_discriminator():
+    model = gan.build_latent_gan(code_size=10, noise_size=6, hidden=(8,))
+    z = tf.random.stateless_normal((16, 6), seed=(1, 2))
+    with tf.GradientTape() as tape:
+        loss = gan.generator_loss(model.discriminator(model.generator(z)))
+    grads = tape.gradient(loss, model.generator.trainable_variables)
+    assert all(g is not None for g in grads) and sum(float(tf.norm(g)) for g in grads) > 0
+
+
+def test_a_few_steps_change_the_generator_weights_and_the_discriminator_learns():
+    keras.utils.set_random_seed(0)
+    model = _compiled(gan.build_latent_gan(code_size=4, noise_size=4, hidden=(16,)), learning_rate=5e-3)
+    before = [w.copy() for w in model.generator.get_weights()]
+    real = np.random.default_rng(0).normal(3.0, 0.1, size=(512, 4)).astype(np.float32)  # far from G's start
+    history = model.fit(real, epochs=3, batch_size=64, verbose=0).history
+    after = model.generator.get_weights()
+    assert any(not np.allclose(a, b) for a, b in zip(before, after))
+    assert history["d_real"][-1] > 0.5, "D should call real data real"
+
+
+def test_seeded_training_is_deterministic():
+    real = np.random.default_rng(1).normal(size=(256, 4)).astype(np.float32)
+
+    def run():
+        keras.utils.set_random_seed(3)
+        model = _compiled(gan.build_latent_gan(code_size=4, noise_size=4, hidden=(8,), seed=3))
+        model.fit(real, epochs=1, batch_size=64, verbose=0, shuffle=True)
+        return model.generator.get_weights()
+
+    for a, b in zip(run(), run()):
+        np.testing.assert_array_equal(a, b)
