@@ -204,6 +204,7 @@ def _train_latent_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRe
     ae = load_or_train(autoencoder_recipe()).model
     mnist = data.load_mnist(validation=True)
     codes = ae.encoder.predict(data.flatten(mnist.train.x), batch_size=4096, verbose=0)
+    gan.set_code_scale(model, codes)
     return TrainingRecord(history=_fit_gan(model, codes, params))
 
 

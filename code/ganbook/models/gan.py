@@ -79,6 +79,16 @@ class GAN(keras.Model):
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
 
+class FixedScale(keras.layers.Layer):
+    """Multiply by a per-feature scale that is set from data once and never trained (but is saved)."""
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", trainable=False, name="scale")
+
+    def call(self, inputs):
+        return inputs * self.scale
+
+
 def dense_network(input_size: int, hidden: tuple[int, ...], output_size: int, output_activation=None,
                   hidden_activation="leaky_relu", name: str = "mlp") -> keras.Model:
     layers = [keras.Input((input_size,))]
@@ -89,12 +99,32 @@ def dense_network(input_size: int, hidden: tuple[int, ...], output_size: int, ou
 
 def build_latent_gan(code_size: int = 100, noise_size: int = 100, hidden: tuple[int, ...] = (256, 256),
                      seed: int = 0) -> GAN:
-    """A GAN in an autoencoder's code space: codes are ReLU outputs, so G ends in a ReLU too."""
-    generator = dense_network(noise_size, hidden, code_size, output_activation="relu", name="generator")
-    discriminator = dense_network(code_size, hidden, 1, name="discriminator")
+    """A GAN in an autoencoder's code space: codes are ReLU outputs, so G ends in a ReLU too.
+
+    Both networks work on codes divided by a per-unit scale (see :func:`set_code_scale`): G's
+    last layer multiplies by it and D's first layer divides by it, so G(z) lives on the codes'
+    own scale while both networks see numbers of order one.
+    """
+    generator = keras.Sequential([dense_network(noise_size, hidden, code_size, output_activation="relu",
+                                                name="generator_body"), FixedScale(name="to_code_scale")],
+                                 name="generator")
+    discriminator = keras.Sequential([keras.Input((code_size,)), FixedScale(name="from_code_scale"),
+                                      dense_network(code_size, hidden, 1, name="discriminator_body")],
+                                     name="discriminator")
     gan = GAN(generator, discriminator, noise_size, seed)
     gan(tf.zeros((1, noise_size)))
+    discriminator(tf.zeros((1, code_size)))
     return gan
+
+
+def set_code_scale(model: GAN, codes) -> None:
+    """Set the latent GAN's fixed scale to the per-unit standard deviation of real codes (1 for dead units)."""
+    import numpy as np
+
+    std = np.asarray(codes).std(axis=0)
+    scale = np.where(std > 1e-6, std, 1.0).astype("float32")
+    model.generator.get_layer("to_code_scale").scale.assign(scale)
+    model.discriminator.get_layer("from_code_scale").scale.assign(1.0 / scale)
 
 
 def build_dcgan(noise_size: int = 64, width: int = 32, seed: int = 0) -> GAN:
