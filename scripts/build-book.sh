@@ -1,8 +1,33 @@
 #!/usr/bin/env bash
-# Build the book: install what it needs, execute every chapter, write HTML to _build/html.
-# Warnings are errors and a failing cell fails the build.
+# Build the book: install what it needs, execute every chapter, write HTML (_build/html) and PDF
+# (_build/latex/ganbook.pdf). Warnings are errors and a failing cell fails the build.
+# The PDF needs XeLaTeX: on Debian/Ubuntu the script installs it when run as root; otherwise
+# install the packages listed in TEX_PACKAGES yourself, or set GANBOOK_SKIP_PDF=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+TEX_PACKAGES="latexmk texlive-latex-extra texlive-fonts-recommended texlive-xetex fonts-freefont-otf"
+
 python -m pip install --quiet --disable-pip-version-check -e '.[book]'
+
+start=$(date +%s)
 jupyter-book build . -W -n --keep-going
-echo "HTML: $(pwd)/_build/html/index.html"
+echo "HTML built in $(( $(date +%s) - start )) s: $(pwd)/_build/html/index.html"
+
+if [ "${GANBOOK_SKIP_PDF:-0}" = "1" ]; then
+  echo "GANBOOK_SKIP_PDF=1: not building the PDF"
+  exit 0
+fi
+if ! command -v xelatex >/dev/null || ! command -v latexmk >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "installing XeLaTeX for the PDF: $TEX_PACKAGES"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $TEX_PACKAGES >/dev/null
+  else
+    echo "The PDF needs XeLaTeX and latexmk: install the Debian packages $TEX_PACKAGES (or your" >&2
+    echo "system's equivalents), or set GANBOOK_SKIP_PDF=1 to build only the HTML." >&2
+    exit 1
+  fi
+fi
+start=$(date +%s)
+jupyter-book build . --builder pdflatex -W -n --keep-going
+echo "PDF built in $(( $(date +%s) - start )) s: $(pwd)/_build/latex/ganbook.pdf"
