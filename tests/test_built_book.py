@@ -1,0 +1,157 @@
+"""Checks on the built book, as a reader meets it: HTML pages in headless Chromium, and the PDF.
+
+These run after ``scripts/build-book.sh``. Without a built book they are skipped, unless
+``GANBOOK_REQUIRE_BUILT_BOOK=1`` (set by CI), in which case a missing build is a failure.
+Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright; nothing downloads a browser.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+HTML = REPO / "_build" / "html"
+PDF = REPO / "_build" / "latex" / "ganbook.pdf"
+SCREENSHOTS = REPO / "_build" / "screenshots"
+CHROMIUM = os.environ.get("GANBOOK_CHROMIUM", "/usr/bin/chromium")
+REQUIRED = os.environ.get("GANBOOK_REQUIRE_BUILT_BOOK") == "1"
+
+
+def _need(path: Path, what: str) -> None:
+    if not path.exists():
+        if REQUIRED:
+            pytest.fail(f"{what} is missing at {path}: run scripts/build-book.sh first")
+        pytest.skip(f"{what} not built (run scripts/build-book.sh)")
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part.get("chapters", [])]
+    return files
+
+
+def chapter_titles() -> dict[str, str]:
+    """The first '# ' heading of every chapter file."""
+    titles = {}
+    for name in toc_files():
+        for line in (REPO / f"{name}.md").read_text().splitlines():
+            if line.startswith("# "):
+                titles[name] = line[2:].strip()
+                break
+    return titles
+
+
+PAGES = toc_files()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_chapter_has_a_page_without_errors_or_missing_images(page):
+    _need(HTML, "the HTML book")
+    path = HTML / f"{page}.html"
+    assert path.is_file(), f"{page} is in _toc.yml but has no HTML page"
+    html = path.read_text()
+    for marker in ("Traceback (most recent call last)", 'class="output traceback', "output stderr",
+                   "CellExecutionError"):
+        assert marker not in html, f"{page}: found {marker!r} in the page"
+    for source in re.findall(r'<img[^>]+src="([^"]+)"', html):
+        if source.startswith(("http:", "https:", "data:")):
+            continue
+        assert (path.parent / source).resolve().is_file(), f"{page}: image {source} does not exist"
+
+
+@pytest.fixture(scope="module")
+def server():
+    _need(HTML, "the HTML book")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if REQUIRED:
+            pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package")
+        pytest.skip("Chromium is not installed")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+# Console messages that are not the book's fault: the theme's first-visit notice (it logs an
+# error while it sets its colour mode), and Chromium's own favicon request, which the page did
+# not make (page requests that fail are caught by the response handler instead).
+BENIGN_CONSOLE = ("Got invalid theme mode", "Failed to load resource")
+
+VISIBLE_TEXT_WITHOUT_CODE = """() => {
+  const clone = document.body.cloneNode(true);
+  clone.querySelectorAll('pre, code, script, style, mjx-container, .MathJax').forEach(e => e.remove());
+  return clone.textContent;
+}"""
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_in_chromium(page, server, browser):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    console_errors, failed = [], []
+    tab.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    tab.on("requestfailed", lambda r: failed.append(r.url))
+    tab.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    tab.goto(f"{server}/{page}.html", wait_until="load")
+    has_math = tab.evaluate("() => document.querySelectorAll('.math, .MathJax, mjx-container').length > 0 || "
+                            "document.body.innerHTML.includes('\\\\(')")
+    if has_math:
+        tab.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
+        tab.evaluate("() => MathJax.startup.promise")
+        assert tab.evaluate("() => document.querySelectorAll('mjx-container').length") > 0, f"{page}: math not typeset"
+    text = tab.evaluate(VISIBLE_TEXT_WITHOUT_CODE)
+    for raw in ("$$", "\\begin{", "\\(", "\\["):
+        assert raw not in text, f"{page}: raw TeX {raw!r} left in the visible text"
+    broken = tab.evaluate("() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+                          ".map(i => i.src)")
+    assert not broken, f"{page}: images with no natural size: {broken}"
+    tab.screenshot(path=str(SCREENSHOTS / f"{page.replace('/', '_')}.png"), full_page=True)
+    tab.close()
+    assert not failed, f"{page}: failed requests {failed}"
+    serious = [m for m in console_errors if not m.startswith(BENIGN_CONSOLE)]
+    assert not serious, f"{page}: console errors {serious}"
+
+
+def _pdftotext() -> str:
+    _need(PDF, "the PDF book")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    return subprocess.run(["pdftotext", "-layout", str(PDF), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def test_pdf_has_every_chapter_and_no_unresolved_references():
+    text = _pdftotext()
+    flat = re.sub(r"\s+", " ", text).lower()
+    for name, title in chapter_titles().items():
+        words = re.sub(r"\s+", " ", title).lower()
+        assert words in flat, f"chapter title {title!r} ({name}) not found in the PDF"
+    assert "??" not in text, "unresolved reference (??) in the PDF"
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(PDF)], capture_output=True,
+                                                            text=True).stdout).group(1))
+    assert pages >= 4 * len(PAGES), f"only {pages} pages for {len(PAGES)} chapters"
