@@ -211,7 +211,7 @@ def _train_latent_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRe
 @register("latent-gan")
 def latent_gan() -> Recipe:
     """The talk's idea, corrected: a GAN on the 100-d codes of the autoencoder, decoded to images."""
-    params = dict(code_size=100, noise_size=100, hidden=[256, 256], epochs=30, batch_size=128,
+    params = dict(code_size=100, noise_size=100, hidden=[512, 512], epochs=30, batch_size=128,
                   learning_rate=2e-4, jit_compile=True)
     return Recipe("latent-gan", _build_latent_gan, _train_latent_gan, params, seed=0,
                   data=f"autoencoder-{cache_key(autoencoder_recipe())}",
@@ -231,6 +231,6 @@ def _train_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
 @register("dcgan")
 def dcgan() -> Recipe:
     """A small convolutional GAN in pixel space."""
-    params = dict(noise_size=64, width=32, epochs=5, batch_size=128, learning_rate=2e-4, jit_compile=False)
+    params = dict(noise_size=64, width=32, epochs=8, batch_size=128, learning_rate=2e-4, jit_compile=False)
     return Recipe("dcgan", _build_dcgan, _train_dcgan, params, seed=0, data=data.mnist_fingerprint(),
                   code=("ganbook.models.gan", "ganbook.data", "ganbook.recipes:_fit_gan"))
