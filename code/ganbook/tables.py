@@ -15,8 +15,8 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> 
     return "\n".join(lines)
 
 
-def show_table(headers: Sequence[str], rows: Sequence[Sequence[object]]):
-    """Display a Markdown table as a cell output (needs IPython, as in the book's notebooks)."""
-    from IPython.display import Markdown
+def show_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Display a Markdown table as a cell output, wherever in the cell it is called (needs IPython)."""
+    from IPython.display import Markdown, display
 
-    return Markdown(markdown_table(headers, rows))
+    display(Markdown(markdown_table(headers, rows)))
