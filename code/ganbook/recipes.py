@@ -157,7 +157,7 @@ def _vae_recipe(name: str, **params: Any) -> Recipe:
 def vae_2() -> Recipe:
     """The talk's VAE: 784-500-500-2 softplus encoder, mirrored decoder, Bernoulli pixels."""
     return _vae_recipe("vae-2", latent_size=2, hidden=[500, 500], epochs=10, batch_size=128, learning_rate=1e-3,
-                       jit_compile=False, iwae_k=200)
+                       jit_compile=False, iwae_k=1000)
 
 
 @register("vae-20")
