@@ -145,11 +145,17 @@ def _pdftotext() -> str:
     return subprocess.run(["pdftotext", "-layout", str(PDF), "-"], check=True, capture_output=True, text=True).stdout
 
 
+def _normalise(text: str) -> str:
+    """Lower case, single spaces, and LaTeX's typographic quotes back to ASCII."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"\s+", " ", text).lower()
+
+
 def test_pdf_has_every_chapter_and_no_unresolved_references():
     text = _pdftotext()
-    flat = re.sub(r"\s+", " ", text).lower()
+    flat = _normalise(text)
     for name, title in chapter_titles().items():
-        words = re.sub(r"\s+", " ", title).lower()
+        words = _normalise(title)
         assert words in flat, f"chapter title {title!r} ({name}) not found in the PDF"
     assert "??" not in text, "unresolved reference (??) in the PDF"
     pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(PDF)], capture_output=True,
