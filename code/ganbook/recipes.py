@@ -219,7 +219,7 @@ def _train_latent_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRe
 @register("latent-gan")
 def latent_gan() -> Recipe:
     """The talk's idea, corrected: a GAN on the 100-d codes of the autoencoder, decoded to images."""
-    params = dict(code_size=100, noise_size=100, hidden=[512, 512], epochs=30, batch_size=128,
+    params = dict(code_size=100, noise_size=100, hidden=[512, 512], epochs=60, batch_size=128,
                   learning_rate=2e-4, jit_compile=True)
     return Recipe("latent-gan", _build_latent_gan, _train_latent_gan, params, seed=0,
                   data=f"autoencoder-{cache_key(autoencoder_recipe())}",
