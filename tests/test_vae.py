@@ -5,7 +5,6 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from ganbook import data, metrics
 from ganbook.models import autoencoder, vae

@@ -1,12 +1,22 @@
 """ganbook: the code behind the book *Generative Adversarial Networks - from feed-forward nets to GANs*.
 
-Module map (arrows: "imports"):
+Module map (arrows: "imports"; nothing imports the chapters or tests, only chapters, the
+benchmark and tests import ``zoo``):
 
 - ``settings``  where data and caches live; quiet TensorFlow start-up (imported first).
-- ``data``      real data loaders (MNIST, cats vs dogs): numpy in, numpy out  -> settings
-- ``cache``     the content-keyed store of trained models                     -> settings
-- ``zoo``       named recipes -> trained models through the cache              -> cache, data, models
-- ``plotting``  image grids and curves, matplotlib only
+- ``atomic``    write-then-rename for files and folders.
+- ``data``      real data loaders (MNIST, cats vs dogs): numpy in, numpy out   -> settings, atomic
+- ``models/``   one family per module (classifier, memorizer, autoencoder, vae, gan): pure Keras
+- ``train``     compiled training loops returning histories                    -> cache (TrainingRecord)
+- ``cache``     the content-keyed store of trained models                      -> settings, atomic
+- ``recipes``   the book's named recipes, registered with ``zoo``              -> data, models, train, metrics, cache
+- ``zoo``       ``zoo.get(name)``: a trained model, from the cache when it can -> cache, recipes
+- ``metrics``   IWAE bound, Parzen windows, k-means: numpy/TensorFlow only
+- ``density``   GAN theory checks by quadrature: numpy/scipy only
+- ``backprop``  the chain rule by hand, against automatic differentiation
+- ``plotting``, ``tables``, ``diagrams``  figures and tables; no training
+- ``results``   headline numbers for the reproducibility appendix             -> settings, atomic
+- ``bench``     ``python -m ganbook.bench``
 
 Importing ``ganbook`` sets ``TF_CPP_MIN_LOG_LEVEL`` and ``TF_ENABLE_ONEDNN_OPTS`` so that
 TensorFlow, when a submodule imports it, starts without C++ log noise.
