@@ -64,3 +64,13 @@ def test_kmeans_lowers_the_inertia_and_converges_to_cluster_means():
     nearest = np.argmin(((x[:, None, :] - found[None]) ** 2).sum(-1), axis=1)
     for j in np.unique(nearest):  # a fixed point of Lloyd's algorithm: every centre is its cluster's mean
         np.testing.assert_allclose(found[j], x[nearest == j].mean(axis=0), atol=1e-4)
+
+
+def test_parzen_for_many_sigmas_matches_one_sigma_at_a_time():
+    rng = np.random.default_rng(3)
+    samples, x = rng.normal(size=(300, 5)), rng.normal(size=(40, 5))
+    sigmas = [0.2, 0.5, 1.5]
+    together = metrics.parzen_log_likelihoods(samples, x, sigmas)
+    assert together.shape == (3, 40)
+    for row, sigma in zip(together, sigmas):
+        np.testing.assert_allclose(row, metrics.parzen_log_likelihood(samples, x, sigma), rtol=1e-6)
