@@ -104,3 +104,15 @@ def test_lookup_table_memorises_and_falls_back():
     np.testing.assert_array_equal(table.predict(x), y)
     assert table.predict(np.full((1, 3), -1.0, np.float32)).tolist() == [3]
     assert table.hits(np.vstack([x[:2], -x[2:] - 1])) == 2
+
+
+def test_cnn_shapes_and_a_few_steps_lower_the_loss():
+    rng = np.random.default_rng(0)
+    x = rng.random((256, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 256)
+    model = classifier.build_cnn(width=4, features=16)
+    assert model(x[:3]).shape == (3, 10)
+    assert model.get_layer(classifier.FEATURE_LAYER).output.shape[-1] == 16
+    record = train_classifier(model, classifier.loss_function("cross-entropy"), (x, y), (x, y), steps=60,
+                              batch_size=32, learning_rate=3e-3, eval_every=60, seed=0, jit_compile=False)
+    assert record.history["train_loss"][-1] < record.history["train_loss"][0]

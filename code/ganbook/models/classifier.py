@@ -50,3 +50,23 @@ def class_probabilities(model: keras.Model, variant: str, x) -> tf.Tensor:
     if variant == "talk":
         return outputs / tf.reduce_sum(outputs, axis=-1, keepdims=True)
     return tf.nn.softmax(outputs, axis=-1)
+
+
+FEATURE_LAYER = "features"
+
+
+def build_cnn(width: int = 16, features: int = 128) -> keras.Model:
+    """A small convolutional MNIST classifier on flat 784-pixel inputs; outputs logits.
+
+    Three 3x3 convolution + 2x2 max-pool stages (``width``, 2x and 4x channels) and a dense
+    layer named ``"features"`` whose activations embed images for the Fréchet distance.
+    """
+    inputs = keras.Input((INPUT_SIZE,), name="pixels")
+    h = keras.layers.Reshape((28, 28, 1))(inputs)
+    for multiple in (1, 2, 4):
+        h = keras.layers.Conv2D(multiple * width, 3, padding="same", activation="relu")(h)
+        h = keras.layers.MaxPooling2D()(h)
+    h = keras.layers.Flatten()(h)
+    h = keras.layers.Dense(features, activation="relu", name=FEATURE_LAYER)(h)
+    outputs = keras.layers.Dense(NUM_CLASSES, name="output")(h)
+    return keras.Model(inputs, outputs, name=f"cnn_{width}")

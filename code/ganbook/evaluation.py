@@ -1,0 +1,118 @@
+"""Judging generators with a classifier: confidence, class balance, Inception Score, Fréchet distance.
+
+A trained classifier (the *judge*) maps each image to class probabilities p(y | x) and to a
+feature vector (its penultimate layer). Everything below works on those arrays, so the same
+functions judge MNIST digits and cats and dogs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+JUDGE_BATCH = 2000
+
+
+def _check_images(images: np.ndarray, size: int) -> np.ndarray:
+    images = np.asarray(images, np.float32)
+    if images.ndim != 2 or images.shape[1] != size:
+        raise ValueError(f"images must be flat, shape (n, {size}), got {images.shape}: reshape them first")
+    if not np.all(np.isfinite(images)) or images.min() < 0.0 or images.max() > 1.0:
+        raise ValueError("image pixels must be finite and in [0, 1]: rescale or clip the generator's output")
+    return images
+
+
+def judge_outputs(judge: keras.Model, images: np.ndarray,
+                  feature_layer: str = "features") -> tuple[np.ndarray, np.ndarray]:
+    """(p(y | x), features) for flat images in [0, 1], from a classifier that outputs logits."""
+    images = _check_images(images, judge.input_shape[-1])
+    both = keras.Model(judge.inputs, [judge.outputs[0], judge.get_layer(feature_layer).output])
+
+    @tf.function(reduce_retracing=True)
+    def run(x):
+        logits, features = both(x, training=False)
+        return tf.nn.softmax(logits, axis=-1), features
+
+    parts = [run(tf.constant(images[s : s + JUDGE_BATCH])) for s in range(0, len(images), JUDGE_BATCH)]
+    return (np.concatenate([p.numpy() for p, _ in parts]).astype(np.float64),
+            np.concatenate([f.numpy() for _, f in parts]).astype(np.float64))
+
+
+def _check_probabilities(probabilities: np.ndarray) -> np.ndarray:
+    p = np.asarray(probabilities, np.float64)
+    if p.ndim != 2 or not np.all(p >= 0) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-4):
+        raise ValueError("probabilities must be an (n, classes) array of non-negative rows that sum to 1")
+    return p
+
+
+def max_confidence(probabilities: np.ndarray) -> np.ndarray:
+    """Each image's largest class probability: how sure the judge is of its label."""
+    return _check_probabilities(probabilities).max(axis=1)
+
+
+def class_histogram(probabilities: np.ndarray) -> np.ndarray:
+    """The fraction of images the judge assigns to each class (by arg max)."""
+    p = _check_probabilities(probabilities)
+    return np.bincount(p.argmax(axis=1), minlength=p.shape[1]) / len(p)
+
+
+def kl_from_uniform(histogram: np.ndarray) -> float:
+    """KL(h || uniform) = log K - H(h) in nats: 0 for balanced classes, log K when all are one class."""
+    h = np.asarray(histogram, np.float64)
+    if h.ndim != 1 or np.any(h < 0) or not math.isclose(h.sum(), 1.0, abs_tol=1e-6):
+        raise ValueError("histogram must be a 1-d array of non-negative fractions summing to 1")
+    nonzero = h[h > 0]
+    return float(math.log(len(h)) + np.sum(nonzero * np.log(nonzero)))
+
+
+def inception_score(probabilities: np.ndarray) -> float:
+    """exp E_x[KL(p(y | x) || p(y))] (Salimans et al. 2016) with p(y) the mean of p(y | x).
+
+    Between 1 (every image gets the same prediction) and the number of classes (every
+    prediction is certain and the classes are balanced).
+    """
+    p = _check_probabilities(probabilities)
+    marginal = p.mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * (np.log(p) - np.log(marginal)), 0.0)
+    return float(np.exp(terms.sum(axis=1).mean()))
+
+
+def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
+    values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
+    return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+
+
+def gaussian_frechet_distance(mean_a: np.ndarray, cov_a: np.ndarray, mean_b: np.ndarray, cov_b: np.ndarray) -> float:
+    """Squared Fréchet (2-Wasserstein) distance between N(mean_a, cov_a) and N(mean_b, cov_b).
+
+    |m_a - m_b|^2 + tr(C_a + C_b - 2 (C_a^1/2 C_b C_a^1/2)^1/2), with the matrix square roots
+    taken by symmetric eigendecomposition, which stays real for nearly singular covariances.
+    """
+    root_a = _sqrt_psd(np.asarray(cov_a, np.float64))
+    cross = np.linalg.eigvalsh(root_a @ np.asarray(cov_b, np.float64) @ root_a)
+    trace_term = np.trace(cov_a) + np.trace(cov_b) - 2.0 * np.sum(np.sqrt(np.clip(cross, 0, None)))
+    return float(np.sum((np.asarray(mean_a) - np.asarray(mean_b)) ** 2) + trace_term)
+
+
+def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
+    """The Fréchet distance (as in FID, Heusel et al. 2017) between Gaussians fitted to two feature sets."""
+    a, b = np.asarray(features_a, np.float64), np.asarray(features_b, np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
+        raise ValueError(f"feature sets must be (n, d) arrays with the same d and n >= 2, got {a.shape}, {b.shape}")
+    return gaussian_frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
+
+
+def judge_report(judge: keras.Model, images: np.ndarray, reference_features: np.ndarray,
+                 confident: float = 0.9) -> dict:
+    """Every classifier-based score of one set of images, against the features of reference (real) images."""
+    probabilities, features = judge_outputs(judge, images)
+    confidence = max_confidence(probabilities)
+    histogram = class_histogram(probabilities)
+    return {"mean_confidence": float(confidence.mean()), "confident_fraction": float(np.mean(confidence > confident)),
+            "confidence": confidence, "histogram": histogram, "kl_from_uniform": kl_from_uniform(histogram),
+            "inception_score": inception_score(probabilities),
+            "frechet_distance": frechet_distance(features, reference_features)}

@@ -1,0 +1,89 @@
+"""Classifier-based scores: Inception Score bounds, Fréchet distance closed forms, helpers on fixed inputs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from ganbook import evaluation
+from ganbook.models import classifier
+
+
+def test_inception_score_is_k_for_confident_balanced_and_1_for_collapsed_predictions():
+    confident_balanced = np.eye(10)[np.arange(1000) % 10]
+    assert evaluation.inception_score(confident_balanced) == pytest.approx(10.0)
+    collapsed = np.tile(np.eye(10)[3], (500, 1))
+    assert evaluation.inception_score(collapsed) == pytest.approx(1.0)
+    uncertain = np.full((200, 10), 0.1)
+    assert evaluation.inception_score(uncertain) == pytest.approx(1.0)
+
+
+def test_inception_score_of_a_two_point_mixture_by_hand():
+    # half the images say (0.9, 0.1), half (0.1, 0.9): p(y) = (0.5, 0.5), KL = 0.9 log 1.8 + 0.1 log 0.2
+    p = np.array([[0.9, 0.1], [0.1, 0.9]] * 50)
+    expected = math.exp(0.9 * math.log(1.8) + 0.1 * math.log(0.2))
+    assert evaluation.inception_score(p) == pytest.approx(expected, rel=1e-12)
+
+
+def test_confidence_histogram_and_kl_from_uniform_on_fixed_inputs():
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.5, 0.4, 0.1], [0.2, 0.3, 0.5]])
+    np.testing.assert_allclose(evaluation.max_confidence(p), [0.7, 0.8, 0.5, 0.5])
+    np.testing.assert_allclose(evaluation.class_histogram(p), [0.5, 0.0, 0.5])
+    assert evaluation.kl_from_uniform(np.array([0.5, 0.0, 0.5])) == pytest.approx(math.log(3) - math.log(2))
+    assert evaluation.kl_from_uniform(np.full(10, 0.1)) == pytest.approx(0.0, abs=1e-12)
+    assert evaluation.kl_from_uniform(np.eye(10)[0]) == pytest.approx(math.log(10))
+
+
+def test_frechet_distance_of_a_set_with_itself_is_zero():
+    features = np.random.default_rng(0).normal(size=(500, 8))
+    assert evaluation.frechet_distance(features, features) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_gaussian_frechet_distance_matches_closed_forms():
+    rng = np.random.default_rng(1)
+    mean_a, mean_b = rng.normal(size=4), rng.normal(size=4)
+    # equal covariances: only the means count
+    cov = np.diag([1.0, 2.0, 0.5, 3.0])
+    assert evaluation.gaussian_frechet_distance(mean_a, cov, mean_b, cov) == pytest.approx(np.sum((mean_a - mean_b) ** 2))
+    # commuting (diagonal) covariances: sum (sqrt(a) - sqrt(b))^2
+    a, b = np.array([1.0, 4.0, 0.25, 2.0]), np.array([9.0, 1.0, 1.0, 2.0])
+    expected = np.sum((mean_a - mean_b) ** 2) + np.sum((np.sqrt(a) - np.sqrt(b)) ** 2)
+    assert evaluation.gaussian_frechet_distance(mean_a, np.diag(a), mean_b, np.diag(b)) == pytest.approx(expected)
+    # a rotated pair: the distance is invariant under rotating both Gaussians
+    q, _ = np.linalg.qr(rng.normal(size=(4, 4)))
+    rotated = evaluation.gaussian_frechet_distance(q @ mean_a, q @ np.diag(a) @ q.T, q @ mean_b, q @ np.diag(b) @ q.T)
+    assert rotated == pytest.approx(expected, rel=1e-9)
+
+
+def test_frechet_distance_of_samples_approaches_the_closed_form():
+    rng = np.random.default_rng(2)
+    a = rng.normal(0.0, 1.0, size=(200_000, 2))
+    b = rng.normal(1.0, 2.0, size=(200_000, 2))
+    # (1^2 + 1^2) + 2 * (2 - 1)^2 = 4
+    assert evaluation.frechet_distance(a, b) == pytest.approx(4.0, rel=0.02)
+
+
+def test_bad_inputs_get_clear_errors():
+    with pytest.raises(ValueError, match="sum to 1"):
+        evaluation.inception_score(np.full((3, 2), 0.7))
+    with pytest.raises(ValueError, match="same d"):
+        evaluation.frechet_distance(np.zeros((5, 3)), np.zeros((5, 4)))
+    judge = classifier.build_cnn(width=4, features=8)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        evaluation.judge_outputs(judge, np.full((2, 784), 2.0))
+    with pytest.raises(ValueError, match="flat"):
+        evaluation.judge_outputs(judge, np.zeros((2, 28, 28)))
+
+
+def test_judge_outputs_shapes_and_report():
+    judge = classifier.build_cnn(width=4, features=8)
+    images = np.random.default_rng(0).random((30, 784)).astype(np.float32)
+    probabilities, features = evaluation.judge_outputs(judge, images)
+    assert probabilities.shape == (30, 10) and features.shape == (30, 8)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    report = evaluation.judge_report(judge, images, features)
+    assert report["frechet_distance"] == pytest.approx(0.0, abs=1e-6)
+    assert 1.0 <= report["inception_score"] <= 10.0
+    assert report["histogram"].sum() == pytest.approx(1.0)
