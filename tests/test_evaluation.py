@@ -87,3 +87,8 @@ def test_judge_outputs_shapes_and_report():
     assert report["frechet_distance"] == pytest.approx(0.0, abs=1e-6)
     assert 1.0 <= report["inception_score"] <= 10.0
     assert report["histogram"].sum() == pytest.approx(1.0)
+
+
+def test_softmax_is_stable_and_normalised():
+    p = evaluation.softmax(np.array([[1000.0, 1000.0], [0.0, np.log(3.0)]]))
+    np.testing.assert_allclose(p, [[0.5, 0.5], [0.25, 0.75]])

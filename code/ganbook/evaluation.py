@@ -41,6 +41,13 @@ def judge_outputs(judge: keras.Model, images: np.ndarray,
             np.concatenate([f.numpy() for _, f in parts]).astype(np.float64))
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of (n, classes) logits, stable for large logits."""
+    z = np.asarray(logits, np.float64)
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
 def _check_probabilities(probabilities: np.ndarray) -> np.ndarray:
     p = np.asarray(probabilities, np.float64)
     if p.ndim != 2 or not np.all(p >= 0) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-4):

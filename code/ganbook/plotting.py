@@ -61,3 +61,24 @@ def curves(series: Mapping[str, Sequence[float]], x: Sequence[float] | None = No
     ax.grid(alpha=0.3)
     ax.legend(frameon=False)
     return ax
+
+
+def captioned_images(images: np.ndarray, captions: Sequence[str], columns: int = 8, size: float = 1.1,
+                     title: str | None = None):
+    """Images in a grid with a short caption under each (for example a classifier's label and confidence)."""
+    images = np.asarray(images)
+    if len(captions) != len(images):
+        raise ValueError(f"got {len(images)} images but {len(captions)} captions")
+    if images.ndim == 2:
+        side = int(round(np.sqrt(images.shape[1])))
+        images = images.reshape(-1, side, side)
+    rows = -(-len(images) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * size, rows * (size + 0.3)), squeeze=False)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, image, caption in zip(axes.flat, images, captions):
+        ax.imshow(image, cmap="gray_r" if image.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(caption, fontsize=8, y=-0.28)
+    if title:
+        fig.suptitle(title)
+    return fig

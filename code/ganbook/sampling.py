@@ -1,0 +1,47 @@
+"""Draw images from each of the book's generators, as flat (n, 784) float32 arrays in [0, 1].
+
+Shared by the chapters that compare generators, so that every chapter draws samples the same
+way: VAEs show the Bernoulli means of p(x | z) for z from the prior, the latent GAN's codes are
+decoded by the autoencoder, and the autoencoder alone decodes codes drawn from a Gaussian fitted
+the talk's way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+DECODE_BATCH = 4096
+
+
+def _decode(decoder, codes) -> np.ndarray:
+    parts = [np.asarray(decoder(tf.constant(codes[s : s + DECODE_BATCH], tf.float32), training=False))
+             for s in range(0, len(codes), DECODE_BATCH)]
+    return np.clip(np.concatenate(parts), 0.0, 1.0).astype(np.float32)
+
+
+def vae_samples(vae, count: int, seed: int = 0) -> np.ndarray:
+    """Pixel probabilities decoded from ``count`` prior draws z ~ N(0, I)."""
+    z = np.random.default_rng(seed).normal(size=(count, vae.latent_size)).astype(np.float32)
+    return _decode(vae.decode, z)
+
+
+def latent_gan_samples(latent_gan, autoencoder, count: int, seed: int = 0) -> np.ndarray:
+    """Codes from the GAN on autoencoder codes, decoded by the autoencoder's decoder."""
+    return _decode(autoencoder.decoder, latent_gan.sample(count, seed=seed))
+
+
+def pixel_gan_samples(pixel_gan, count: int, seed: int = 0) -> np.ndarray:
+    """Images straight from a pixel-space generator."""
+    return np.clip(pixel_gan.sample(count, seed=seed), 0.0, 1.0).astype(np.float32)
+
+
+def talk_random_code_samples(autoencoder, training_codes: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
+    """The talk's attempt: codes ~ N(mean, std = variance) of all code entries, decoded.
+
+    The talk passed the variance where NumPy expects a standard deviation; see the autoencoder chapter.
+    """
+    codes = np.asarray(training_codes, np.float64)
+    rng = np.random.default_rng(seed)
+    random_codes = rng.normal(codes.mean(), codes.var(), size=(count, codes.shape[1])).astype(np.float32)
+    return _decode(autoencoder.decoder, random_codes)
