@@ -1,12 +1,18 @@
-"""Theory checks for GANs, numerically: the optimal discriminator and C(G) for 1-d densities by quadrature.
+"""Densities around a GAN: the optimal discriminator by quadrature, and a generator's own density.
 
-For densities p_d and p_g on a grid, D*(x) = p_d(x) / (p_d(x) + p_g(x)) and
-C(G) = V(D*, G) = -log 4 + 2 JSD(p_d || p_g). Everything here is numpy/scipy only.
+- For 1-d densities p_d and p_g on a grid, D*(x) = p_d(x) / (p_d(x) + p_g(x)) and
+  C(G) = V(D*, G) = -log 4 + 2 JSD(p_d || p_g) (numpy/scipy).
+- For a generator G: R^d -> R^D, the density of p_g on G's image from the Jacobian J = dG/dz:
+  p_z(z) det(J^T J)^(-1/2), and the inversion of G by optimisation (TensorFlow).
 """
 
 from __future__ import annotations
 
+import math
+
+import keras
 import numpy as np
+import tensorflow as tf
 from scipy import integrate, stats
 
 
@@ -66,3 +72,82 @@ def gaussian_check(data_mean: float, data_std: float, model_mean: float, model_s
         "jsd": jsd,
         "value_at_perturbed": value_function(x, p_data, p_model, nudged),
     }
+
+
+# ----------------------------------------------------------------------------- a generator's density
+
+
+def standard_normal_log_density(z: np.ndarray) -> np.ndarray:
+    """log N(z; 0, I) for each row of z."""
+    z = np.asarray(z, np.float64)
+    return -0.5 * (z.shape[1] * math.log(2 * math.pi) + np.sum(z * z, axis=1))
+
+
+def generator_jacobians(generator, z: np.ndarray, batch_size: int = 128) -> np.ndarray:
+    """J = dG/dz at each row of z, shape (n, D, d), for a generator with flat outputs; batched tape Jacobians."""
+    z = np.asarray(z, np.float32)
+    if z.ndim != 2:
+        raise ValueError(f"z must have shape (n, d), got {z.shape}")
+
+    @tf.function(reduce_retracing=True)
+    def batch(zb):
+        with tf.GradientTape() as tape:
+            tape.watch(zb)
+            x = generator(zb)
+            x = tf.reshape(x, (tf.shape(zb)[0], -1))
+        return tape.batch_jacobian(x, zb)
+
+    return np.concatenate([batch(tf.constant(z[s : s + batch_size])).numpy() for s in range(0, len(z), batch_size)])
+
+
+def log_volume_factor(jacobians: np.ndarray) -> np.ndarray:
+    """(1/2) log det(J^T J) for each (D, d) Jacobian (log |det J| when D = d); -inf where J is singular.
+
+    The d-dimensional volume that G stretches a small cube of z-space into is this factor times the
+    cube's volume, so dividing p_z by it gives p_g's density on the image manifold.
+    """
+    j = np.asarray(jacobians, np.float64)
+    if j.ndim != 3 or j.shape[1] < j.shape[2]:
+        raise ValueError(f"Jacobians must have shape (n, D, d) with D >= d, got {j.shape}")
+    if j.shape[1] == j.shape[2]:
+        sign, logdet = np.linalg.slogdet(j)
+        return np.where(sign != 0, logdet, -np.inf)
+    sign, logdet = np.linalg.slogdet(np.einsum("nij,nik->njk", j, j))
+    return np.where(sign > 0, 0.5 * logdet, -np.inf)
+
+
+def generator_log_density(generator, z: np.ndarray, log_prior=standard_normal_log_density,
+                          batch_size: int = 128) -> np.ndarray:
+    """log p_g(G(z)) = log p_z(z) - (1/2) log det(J^T J): the density of an injective generator's samples.
+
+    With d = D it is the ordinary change of variables; with d < D it is the density with respect to
+    d-dimensional volume on the image manifold (Gemici, Rezende and Mohamed 2016). +inf marks a
+    singular Jacobian: the generator squashes some direction at that point.
+    """
+    return log_prior(np.asarray(z)) - log_volume_factor(generator_jacobians(generator, z, batch_size))
+
+
+def invert_generator(generator, x: np.ndarray, noise_size: int, steps: int = 500, learning_rate: float = 0.05,
+                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Find z minimising |G(z) - x|^2 for each row of x by Adam from z ~ N(0, I); returns (z, mean squared error).
+
+    All images are optimised at once (their losses are independent, so one summed loss gives each its
+    own gradient). The error says how far x lies from G's image manifold, at least locally.
+    """
+    x = tf.constant(np.asarray(x, np.float32).reshape(len(x), -1))
+    z = tf.Variable(tf.random.stateless_normal((x.shape[0], noise_size), seed=(seed, 0)))
+    optimizer = keras.optimizers.Adam(learning_rate)
+    optimizer.build([z])
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            errors = tf.reduce_mean(tf.square(tf.reshape(generator(z), tf.shape(x)) - x), axis=1)
+            loss = tf.reduce_sum(errors)
+        optimizer.apply_gradients([(tape.gradient(loss, z), z)])
+        return errors
+
+    for _ in range(steps):
+        step()
+    final = tf.reduce_mean(tf.square(tf.reshape(generator(z), tf.shape(x)) - x), axis=1)
+    return z.numpy(), final.numpy()

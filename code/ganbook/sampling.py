@@ -15,7 +15,7 @@ DECODE_BATCH = 4096
 
 
 def _decode(decoder, codes) -> np.ndarray:
-    parts = [np.asarray(decoder(tf.constant(codes[s : s + DECODE_BATCH], tf.float32), training=False))
+    parts = [np.asarray(decoder(tf.constant(codes[s : s + DECODE_BATCH], tf.float32)))
              for s in range(0, len(codes), DECODE_BATCH)]
     return np.clip(np.concatenate(parts), 0.0, 1.0).astype(np.float32)
 
