@@ -13,11 +13,11 @@ import time
 
 import numpy as np
 
-from ganbook import data, metrics
+from ganbook import data, metrics, toy
 import keras
 
 from ganbook.cache import Recipe, TrainingRecord, cache_key, load_or_train
-from ganbook.models import autoencoder, classifier, gan, vae
+from ganbook.models import autoencoder, classifier, gan, ring_gan, vae
 from ganbook.train import fit_unsupervised, train_classifier
 from ganbook.zoo import register
 
@@ -265,3 +265,49 @@ def dcgan() -> Recipe:
     params = dict(noise_size=64, width=32, epochs=8, batch_size=128, learning_rate=2e-4, jit_compile=False)
     return Recipe("dcgan", _build_dcgan, _train_dcgan, params, seed=0, data=data.mnist_fingerprint(),
                   code=("ganbook.models.gan", "ganbook.data", "ganbook.recipes:_fit_gan"))
+
+
+# ----------------------------------------------------------------------------- the ring of Gaussians (open problems)
+
+RING_SNAPSHOT_COUNT = 2000
+
+
+def _build_ring_gan(params: Mapping[str, Any]):
+    return ring_gan.build_ring_gan(params["noise_size"], tuple(params["hidden"]), params["r1"])
+
+
+def _train_ring_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+    """Adam (beta_1 = 0.5) on a fixed draw of ring points; snapshots of 2,000 samples and their mode coverage."""
+    points = toy.ring_of_gaussians(params["points"], seed=seed)
+    model.compile(d_optimizer=keras.optimizers.Adam(params["learning_rate"], beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(params["learning_rate"], beta_1=0.5), jit_compile=True)
+    snapshots = _Snapshots(params["snapshot_epochs"], count=RING_SNAPSHOT_COUNT)
+    history = model.fit(points, epochs=params["epochs"], batch_size=params["batch_size"], shuffle=True, verbose=0,
+                        callbacks=[snapshots]).history
+    if not np.all(np.isfinite(history["d_loss"])):
+        raise FloatingPointError("the discriminator loss became NaN: lower the learning rate")
+    record: dict[str, Any] = {key: [float(v) for v in values] for key, values in history.items()}
+    record["snapshot_epochs"] = list(params["snapshot_epochs"])
+    record["snapshots"] = [snapshots.taken[e] for e in params["snapshot_epochs"]]
+    final = toy.mode_coverage(np.asarray(record["snapshots"][-1]))
+    return TrainingRecord(history=record, metrics={"modes_covered": final["modes_covered"],
+                                                   "high_quality_fraction": final["high_quality_fraction"]})
+
+
+def _ring_recipe(name: str, r1: float) -> Recipe:
+    params = dict(noise_size=16, hidden=[128, 128], r1=r1, points=25_600, epochs=100, batch_size=256,
+                  learning_rate=2e-4, snapshot_epochs=[10, 25, 50, 100])
+    return Recipe(name, _build_ring_gan, _train_ring_gan, params, seed=0, data="ring-of-gaussians",
+                  code=("ganbook.toy", "ganbook.models.gan", "ganbook.models.ring_gan", "ganbook.recipes:_Snapshots"))
+
+
+@register("ring-gan")
+def ring_gan_plain() -> Recipe:
+    """A plain GAN (non-saturating loss) on the ring of eight Gaussians."""
+    return _ring_recipe("ring-gan", r1=0.0)
+
+
+@register("ring-gan-r1")
+def ring_gan_r1() -> Recipe:
+    """The same GAN with the R1 gradient penalty, gamma = 0.1."""
+    return _ring_recipe("ring-gan-r1", r1=0.1)
