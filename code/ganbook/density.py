@@ -89,7 +89,7 @@ def generator_jacobians(generator, z: np.ndarray, batch_size: int = 128) -> np.n
     if z.ndim != 2:
         raise ValueError(f"z must have shape (n, d), got {z.shape}")
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(reduce_retracing=True, autograph=False)  # the generator may be any callable, even a lambda
     def batch(zb):
         with tf.GradientTape() as tape:
             tape.watch(zb)
@@ -139,7 +139,7 @@ def invert_generator(generator, x: np.ndarray, noise_size: int, steps: int = 500
     optimizer = keras.optimizers.Adam(learning_rate)
     optimizer.build([z])
 
-    @tf.function
+    @tf.function(autograph=False)
     def step():
         with tf.GradientTape() as tape:
             errors = tf.reduce_mean(tf.square(tf.reshape(generator(z), tf.shape(x)) - x), axis=1)

@@ -16,10 +16,12 @@ import tensorflow as tf
 JUDGE_BATCH = 2000
 
 
-def _check_images(images: np.ndarray, size: int) -> np.ndarray:
+def _check_images(images: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     images = np.asarray(images, np.float32)
-    if images.ndim != 2 or images.shape[1] != size:
-        raise ValueError(f"images must be flat, shape (n, {size}), got {images.shape}: reshape them first")
+    if images.shape[1:] != tuple(shape):
+        kind = "flat" if len(shape) == 1 else "shaped"
+        raise ValueError(f"images must be {kind}, shape (n, {', '.join(map(str, shape))}), got {images.shape}: "
+                         "reshape them first")
     if not np.all(np.isfinite(images)) or images.min() < 0.0 or images.max() > 1.0:
         raise ValueError("image pixels must be finite and in [0, 1]: rescale or clip the generator's output")
     return images
@@ -27,18 +29,15 @@ def _check_images(images: np.ndarray, size: int) -> np.ndarray:
 
 def judge_outputs(judge: keras.Model, images: np.ndarray,
                   feature_layer: str = "features") -> tuple[np.ndarray, np.ndarray]:
-    """(p(y | x), features) for flat images in [0, 1], from a classifier that outputs logits."""
-    images = _check_images(images, judge.input_shape[-1])
+    """(p(y | x), features) for images in [0, 1] of the judge's input shape, from a classifier that outputs logits."""
+    images = _check_images(images, judge.input_shape[1:])
     both = keras.Model(judge.inputs, [judge.outputs[0], judge.get_layer(feature_layer).output])
-
-    @tf.function(reduce_retracing=True)
-    def run(x):
-        logits, features = both(x, training=False)
-        return tf.nn.softmax(logits, axis=-1), features
-
-    parts = [run(tf.constant(images[s : s + JUDGE_BATCH])) for s in range(0, len(images), JUDGE_BATCH)]
-    return (np.concatenate([p.numpy() for p, _ in parts]).astype(np.float64),
-            np.concatenate([f.numpy() for _, f in parts]).astype(np.float64))
+    probabilities, features = [], []
+    for start in range(0, len(images), JUDGE_BATCH):
+        logits, batch_features = both(tf.constant(images[start : start + JUDGE_BATCH]), training=False)
+        probabilities.append(tf.nn.softmax(logits, axis=-1).numpy())
+        features.append(batch_features.numpy())
+    return np.concatenate(probabilities).astype(np.float64), np.concatenate(features).astype(np.float64)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from ganbook import data, metrics, toy
 import keras
 
 from ganbook.cache import Recipe, TrainingRecord, cache_key, load_or_train
-from ganbook.models import autoencoder, classifier, gan, ring_gan, vae
+from ganbook.models import autoencoder, classifier, gan, pets, ring_gan, vae
 from ganbook.train import fit_unsupervised, train_classifier
 from ganbook.zoo import register
 
@@ -311,3 +311,92 @@ def ring_gan_plain() -> Recipe:
 def ring_gan_r1() -> Recipe:
     """The same GAN with the R1 gradient penalty, gamma = 0.1."""
     return _ring_recipe("ring-gan-r1", r1=0.1)
+
+
+# ----------------------------------------------------------------------------- cats and dogs
+
+_PETS_CODE = ("ganbook.data", "ganbook.models.pets", "ganbook.recipes:pet_pixels")
+
+
+def pet_pixels(images: np.ndarray) -> np.ndarray:
+    """uint8 RGB images -> float32 in [0, 1]."""
+    return np.asarray(images, np.float32) / 255.0
+
+
+def _with_mirror_images(x: np.ndarray) -> np.ndarray:
+    """The images and their left-right mirror images: a cat facing left is as much a cat as one facing right."""
+    return np.concatenate([x, x[:, :, ::-1]])
+
+
+def _build_pet_classifier(params: Mapping[str, Any]):
+    return pets.build_pet_classifier(params["size"], params["width"], params["features"], params["shift"],
+                                     params["dropout"])
+
+
+def _train_pet_classifier(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+    """Adam with a cosine-decaying learning rate on the 2,000 training images; validation accuracy per epoch."""
+    keras.utils.set_random_seed(seed)
+    pet_data = data.load_cats_dogs(params["size"])
+    x, y = pet_pixels(pet_data.train.x), pet_data.train.y.astype(np.int32)
+    x_val, y_val = pet_pixels(pet_data.validation.x), pet_data.validation.y.astype(np.int32)
+    steps = params["epochs"] * (len(x) // params["batch_size"])
+    schedule = keras.optimizers.schedules.CosineDecay(params["learning_rate"], steps, alpha=params["decay_to"])
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=params["batch_size"], epochs=params["epochs"], validation_data=(x_val, y_val),
+                        shuffle=True, verbose=0).history
+    record = {key: [float(v) for v in values] for key, values in history.items()}
+    return TrainingRecord(history=record, metrics={"validation_accuracy": record["val_accuracy"][-1]})
+
+
+@register("pet-classifier")
+def pet_classifier() -> Recipe:
+    """The cats-vs-dogs judge: a small CNN with flip and shift augmentation, 32x32 RGB."""
+    params = dict(size=32, width=32, features=128, shift=0.1, dropout=0.3, epochs=40, batch_size=64,
+                  learning_rate=1e-3, decay_to=0.05)
+    return Recipe("pet-classifier", _build_pet_classifier, _train_pet_classifier, params, seed=0,
+                  data=data.cats_dogs_fingerprint(32), code=_PETS_CODE)
+
+
+def _build_pet_vae(params: Mapping[str, Any]):
+    return pets.build_conv_vae(params["size"], params["latent_size"], params["width"])
+
+
+def _train_pet_vae(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+    """Adam on the training images and their mirror images; validation loss per epoch."""
+    keras.utils.set_random_seed(seed)
+    pet_data = data.load_cats_dogs(params["size"])
+    model.compile(optimizer=keras.optimizers.Adam(params["learning_rate"]))
+    history = model.fit(_with_mirror_images(pet_pixels(pet_data.train.x)), epochs=params["epochs"],
+                        batch_size=params["batch_size"], validation_data=(pet_pixels(pet_data.validation.x),),
+                        shuffle=True, verbose=0).history
+    if not np.all(np.isfinite(history["loss"])):
+        raise FloatingPointError("the VAE loss became NaN: lower the learning rate")
+    record = {key: [float(v) for v in values] for key, values in history.items()}
+    return TrainingRecord(history=record, metrics={"validation_loss": record["val_loss"][-1]})
+
+
+@register("pet-vae")
+def pet_vae() -> Recipe:
+    """A convolutional VAE with a 64-d code on 32x32 cats and dogs."""
+    params = dict(size=32, latent_size=64, width=32, epochs=40, batch_size=64, learning_rate=1e-3)
+    return Recipe("pet-vae", _build_pet_vae, _train_pet_vae, params, seed=0, data=data.cats_dogs_fingerprint(32),
+                  code=(*_PETS_CODE, "ganbook.models.vae:Sampling", "ganbook.models.vae:kl_to_standard_normal"))
+
+
+def _build_pet_dcgan(params: Mapping[str, Any]):
+    return pets.build_pet_dcgan(params["size"], params["noise_size"], params["width"])
+
+
+def _train_pet_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+    """The GAN recipe's Adam settings on the training images and their mirror images."""
+    pet_data = data.load_cats_dogs(params["size"])
+    return TrainingRecord(history=_fit_gan(model, _with_mirror_images(pet_pixels(pet_data.train.x)), params))
+
+
+@register("pet-dcgan")
+def pet_dcgan() -> Recipe:
+    """A DCGAN on 32x32 cats and dogs (both classes together, no labels)."""
+    params = dict(size=32, noise_size=100, width=32, epochs=60, batch_size=64, learning_rate=2e-4, jit_compile=False)
+    return Recipe("pet-dcgan", _build_pet_dcgan, _train_pet_dcgan, params, seed=0,
+                  data=data.cats_dogs_fingerprint(32), code=(*_PETS_CODE, "ganbook.models.gan", "ganbook.recipes:_fit_gan"))
