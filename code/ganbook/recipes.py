@@ -352,8 +352,8 @@ def _train_pet_classifier(model, params: Mapping[str, Any], seed: int) -> Traini
 @register("pet-classifier")
 def pet_classifier() -> Recipe:
     """The cats-vs-dogs judge: a small CNN with flip and shift augmentation, 32x32 RGB."""
-    params = dict(size=32, width=32, features=128, shift=0.1, dropout=0.3, epochs=40, batch_size=64,
-                  learning_rate=1e-3, decay_to=0.05)
+    params = dict(size=32, width=32, features=128, shift=0.1, dropout=0.3, epochs=60, batch_size=64,
+                  learning_rate=2e-3, decay_to=0.05)
     return Recipe("pet-classifier", _build_pet_classifier, _train_pet_classifier, params, seed=0,
                   data=data.cats_dogs_fingerprint(32), code=_PETS_CODE)
 
