@@ -397,6 +397,6 @@ def _train_pet_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRec
 @register("pet-dcgan")
 def pet_dcgan() -> Recipe:
     """A DCGAN on 32x32 cats and dogs (both classes together, no labels)."""
-    params = dict(size=32, noise_size=100, width=32, epochs=60, batch_size=64, learning_rate=2e-4, jit_compile=False)
+    params = dict(size=32, noise_size=100, width=16, epochs=50, batch_size=64, learning_rate=2e-4, jit_compile=False)
     return Recipe("pet-dcgan", _build_pet_dcgan, _train_pet_dcgan, params, seed=0,
                   data=data.cats_dogs_fingerprint(32), code=(*_PETS_CODE, "ganbook.models.gan", "ganbook.recipes:_fit_gan"))
