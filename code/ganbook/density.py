@@ -84,20 +84,22 @@ def standard_normal_log_density(z: np.ndarray) -> np.ndarray:
 
 
 def generator_jacobians(generator, z: np.ndarray, batch_size: int = 128) -> np.ndarray:
-    """J = dG/dz at each row of z, shape (n, D, d), for a generator with flat outputs; batched tape Jacobians."""
+    """J = dG/dz at each row of z, shape (n, D, d), for a generator with flat outputs; batched tape Jacobians.
+
+    Run eagerly: one ``batch_jacobian`` per batch costs d backward passes, which dominate, and a
+    compiled function would be retraced for every new generator a chapter passes in.
+    """
     z = np.asarray(z, np.float32)
     if z.ndim != 2:
         raise ValueError(f"z must have shape (n, d), got {z.shape}")
-
-    @tf.function(reduce_retracing=True, autograph=False)  # the generator may be any callable, even a lambda
-    def batch(zb):
+    parts = []
+    for start in range(0, len(z), batch_size):
+        zb = tf.constant(z[start : start + batch_size])
         with tf.GradientTape() as tape:
             tape.watch(zb)
-            x = generator(zb)
-            x = tf.reshape(x, (tf.shape(zb)[0], -1))
-        return tape.batch_jacobian(x, zb)
-
-    return np.concatenate([batch(tf.constant(z[s : s + batch_size])).numpy() for s in range(0, len(z), batch_size)])
+            x = tf.reshape(generator(zb), (zb.shape[0], -1))
+        parts.append(tape.batch_jacobian(x, zb).numpy())
+    return np.concatenate(parts)
 
 
 def log_volume_factor(jacobians: np.ndarray) -> np.ndarray:
