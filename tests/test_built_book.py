@@ -63,7 +63,7 @@ def test_every_chapter_has_a_page_without_errors_or_missing_images(page):
     assert path.is_file(), f"{page} is in _toc.yml but has no HTML page"
     html = path.read_text()
     for marker in ("Traceback (most recent call last)", 'class="output traceback', "output stderr",
-                   "CellExecutionError"):
+                   "CellExecutionError", "WARNING:tensorflow", "WARNING:absl", "UserWarning", "DeprecationWarning"):
         assert marker not in html, f"{page}: found {marker!r} in the page"
     for source in re.findall(r'<img[^>]+src="([^"]+)"', html):
         if source.startswith(("http:", "https:", "data:")):
