@@ -161,3 +161,16 @@ def test_pdf_has_every_chapter_and_no_unresolved_references():
     pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(PDF)], capture_output=True,
                                                             text=True).stdout).group(1))
     assert pages >= 4 * len(PAGES), f"only {pages} pages for {len(PAGES)} chapters"
+
+
+def test_numbered_results_have_the_same_numbers_in_html_and_pdf():
+    """Readers cite "Theorem 6.1": every numbered result of the HTML book must carry that number in the PDF too."""
+    _need(HTML, "the HTML book")
+    numbered = set()
+    for page in HTML.glob("book/*.html"):
+        numbered |= set(re.findall(r'<span class="caption-number">((?:Theorem|Proposition|Lemma|Definition|Corollary) '
+                                   r'\d+\.\d+) </span>', page.read_text()))
+    assert numbered, "no numbered theorems found in the HTML book"
+    text = " ".join(_pdftotext().split())
+    missing = sorted(label for label in numbered if label not in text)
+    assert not missing, f"numbered in HTML but not in the PDF: {missing}"
