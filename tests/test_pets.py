@@ -69,3 +69,14 @@ def test_pet_dcgan_discriminator_loss_falls_in_a_few_steps():
                   g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5))
     history = model.fit(_tiny_images(64), epochs=6, batch_size=16, verbose=0).history
     assert history["d_loss"][-1] < history["d_loss"][0]
+
+
+def test_conv_vae_is_deterministic_given_the_seed():
+    keras.utils.set_random_seed(7)
+    first = pets.build_conv_vae(size=32, latent_size=4, width=4, seed=7)
+    keras.utils.set_random_seed(7)
+    again = pets.build_conv_vae(size=32, latent_size=4, width=4, seed=7)
+    z = np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32)
+    np.testing.assert_array_equal(first.decode(z).numpy(), again.decode(z).numpy())
+    x = _tiny_images(3)
+    np.testing.assert_array_equal(first(x).numpy(), again(x).numpy())  # the same reparameterisation noise too
