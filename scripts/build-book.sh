@@ -9,8 +9,20 @@ TEX_PACKAGES="latexmk texlive-latex-extra texlive-fonts-recommended texlive-xete
 
 python -m pip install --quiet --disable-pip-version-check -e '.[book]'
 
+# Jupyter Book re-executes a chapter only when its code cells change. A chapter's outputs also
+# depend on the package (a recipe's hyper-parameters, a metric's code), so when the package source
+# changed since the last build, forget the executed notebooks: every chapter runs again, and each
+# model still comes from the model cache unless its own recipe or code changed.
+package_hash=$(find code/ganbook -name '*.py' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+stamp=_build/.ganbook-package-hash
+if [ -d _build/.jupyter_cache ] && [ "$(cat "$stamp" 2>/dev/null)" != "$package_hash" ]; then
+  echo "the ganbook package changed since the last build: re-executing every chapter"
+  rm -rf _build/.jupyter_cache
+fi
+
 start=$(date +%s)
 jupyter-book build . -W -n --keep-going
+mkdir -p _build && echo "$package_hash" > "$stamp"
 echo "HTML built in $(( $(date +%s) - start )) s: $(pwd)/_build/html/index.html"
 
 if [ "${GANBOOK_SKIP_PDF:-0}" = "1" ]; then
