@@ -87,18 +87,26 @@ def generator_jacobians(generator, z: np.ndarray, batch_size: int = 128) -> np.n
     """J = dG/dz at each row of z, shape (n, D, d), for a generator with flat outputs; batched tape Jacobians.
 
     Run eagerly: one ``batch_jacobian`` per batch costs d backward passes, which dominate, and a
-    compiled function would be retraced for every new generator a chapter passes in.
+    compiled function would be retraced for every new generator a chapter passes in. (Eager
+    ``batch_jacobian`` still compiles a small vectorising function per call; TensorFlow's warning
+    about that retracing is silenced here, since it is expected and harmless.)
     """
     z = np.asarray(z, np.float32)
     if z.ndim != 2:
         raise ValueError(f"z must have shape (n, d), got {z.shape}")
     parts = []
-    for start in range(0, len(z), batch_size):
-        zb = tf.constant(z[start : start + batch_size])
-        with tf.GradientTape() as tape:
-            tape.watch(zb)
-            x = tf.reshape(generator(zb), (zb.shape[0], -1))
-        parts.append(tape.batch_jacobian(x, zb).numpy())
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        for start in range(0, len(z), batch_size):
+            zb = tf.constant(z[start : start + batch_size])
+            with tf.GradientTape() as tape:
+                tape.watch(zb)
+                x = tf.reshape(generator(zb), (zb.shape[0], -1))
+            parts.append(tape.batch_jacobian(x, zb).numpy())
+    finally:
+        logger.setLevel(level)
     return np.concatenate(parts)
 
 
