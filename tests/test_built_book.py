@@ -69,6 +69,19 @@ def test_every_chapter_has_a_page_without_errors_or_missing_images(page):
         if source.startswith(("http:", "https:", "data:")):
             continue
         assert (path.parent / source).resolve().is_file(), f"{page}: image {source} does not exist"
+    repository = _repository_url()
+    if repository is not None:
+        assert f'href="{repository}"' in html, f"{page}: no link to the repository {repository}"
+
+
+def _repository_url():
+    """The repository address the book was built with (see _ext/ganbook_repository.py), or None."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "_ext"))
+    import ganbook_repository
+
+    return ganbook_repository.repository_url(str(REPO))
 
 
 @pytest.fixture(scope="module")
