@@ -87,3 +87,52 @@ def test_seeded_training_is_deterministic():
 
     for a, b in zip(run(), run()):
         np.testing.assert_array_equal(a, b)
+
+
+def _linear_gan(r1=0.0, average_decay=0.0):
+    generator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    discriminator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model = gan.GAN(generator, discriminator, noise_size=2, r1=r1, average_decay=average_decay)
+    model.compile(d_optimizer=keras.optimizers.SGD(1.0), g_optimizer=keras.optimizers.SGD(0.1))
+    return model
+
+
+def test_r1_penalty_adds_gamma_times_the_kernel_for_a_linear_discriminator():
+    """D(x) = w.x + b has grad_x = w, so (gamma/2)|w|^2 adds gamma * w to the kernel's gradient."""
+    real = tf.constant([[1.0, 2.0], [0.5, -1.0]])
+    fake = tf.constant([[0.0, 1.0], [-2.0, 0.5]])
+    kernels = []
+    for r1 in (0.0, 0.3):
+        model = _linear_gan(r1=r1)
+        model.discriminator.set_weights([np.array([[0.4], [-0.7]], np.float32), np.array([0.1], np.float32)])
+        model._discriminator_step(real, fake)
+        kernels.append(model.discriminator.get_weights()[0])
+    np.testing.assert_allclose(kernels[0] - kernels[1], 0.3 * np.array([[0.4], [-0.7]]), rtol=1e-5)
+
+
+def test_generator_average_is_the_exponential_moving_average_of_its_weights():
+    decay = 0.5
+    model = _linear_gan(average_decay=decay)
+    real = tf.constant(np.random.default_rng(0).normal(size=(8, 2)), tf.float32)
+    history = [model.generator.get_weights()]
+    for _ in range(2):
+        model.train_step(real)
+        history.append(model.generator.get_weights())
+    expected = [decay**2 * w0 + decay * (1 - decay) * w1 + (1 - decay) * w2 for w0, w1, w2 in zip(*history)]
+    for average, value in zip(model.generator_average, expected):
+        np.testing.assert_allclose(average.numpy(), value, rtol=1e-6)
+    with model.averaged_generator():
+        for weight, value in zip(model.generator.get_weights(), expected):
+            np.testing.assert_allclose(weight, value, rtol=1e-6)
+    for weight, value in zip(model.generator.get_weights(), history[-1]):
+        np.testing.assert_array_equal(weight, value)  # live weights are back after the block
+    model.adopt_generator_average()
+    for weight, value in zip(model.generator.get_weights(), expected):
+        np.testing.assert_allclose(weight, value, rtol=1e-6)
+
+
+def test_bad_stabiliser_settings_are_named():
+    with pytest.raises(ValueError, match="average_decay"):
+        _linear_gan(average_decay=1.0)
+    with pytest.raises(ValueError, match="R1"):
+        _linear_gan(r1=-1.0)

@@ -11,8 +11,12 @@ The discriminator's fake input is G(z), never z itself (the talk's defect).
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 import tensorflow as tf
+
+from ganbook.models import noise as random_numbers
 
 
 def discriminator_loss(real_logits, fake_logits):
@@ -26,15 +30,38 @@ def generator_loss(fake_logits):
 
 
 class GAN(keras.Model):
-    """A generator G: z -> x and a discriminator D: x -> logit, trained by alternating Adam steps."""
+    """A generator G: z -> x and a discriminator D: x -> logit, trained by alternating Adam steps.
 
-    def __init__(self, generator: keras.Model, discriminator: keras.Model, noise_size: int, seed: int = 0, **kwargs):
+    Two optional stabilisers, both off by default:
+
+    - ``r1`` > 0 adds the R1 gradient penalty of Mescheder et al. (2018),
+      (r1 / 2) E_{x ~ p_d} |grad_x l(x)|^2 with l = D's logit, to the discriminator's loss;
+    - ``average_decay`` in (0, 1) keeps an exponential moving average of G's weights,
+      w_avg <- decay * w_avg + (1 - decay) * w after every generator step (Yazici et al., 2019),
+      which :meth:`adopt_generator_average` copies into G when training ends.
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, noise_size: int, seed: int = 0,
+                 r1: float = 0.0, average_decay: float = 0.0, **kwargs):
         super().__init__(**kwargs)
+        if r1 < 0:
+            raise ValueError(f"the R1 weight must be >= 0, got {r1}")
+        if not 0.0 <= average_decay < 1.0:
+            raise ValueError(f"average_decay must be in [0, 1) (0 = no averaging), got {average_decay}")
         self.generator = generator
         self.discriminator = discriminator
         self.noise_size = noise_size
+        self.r1 = float(r1)
+        self.average_decay = float(average_decay)
         self.noise_seed = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
+        self.generator_average = []
+        if self.average_decay:
+            for i, weight in enumerate(generator.trainable_variables):
+                average = self.add_weight(shape=weight.shape, initializer="zeros", trainable=False,
+                                          name=f"generator_average_{i}")
+                average.assign(weight)
+                self.generator_average.append(average)
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         super().compile(**kwargs)
@@ -45,7 +72,7 @@ class GAN(keras.Model):
         return list(self.trackers.values())
 
     def noise(self, batch_size):
-        return keras.random.normal((batch_size, self.noise_size), seed=self.noise_seed)
+        return random_numbers.normal((batch_size, self.noise_size), self.noise_seed)
 
     def call(self, z, training=False):
         return self.generator(z, training=training)
@@ -55,28 +82,63 @@ class GAN(keras.Model):
         z = tf.random.stateless_normal((count, self.noise_size), seed=(seed, 0))
         return self.generator(z, training=False).numpy()
 
-    def train_step(self, real):
-        real = real[0] if isinstance(real, tuple) else real
-        batch_size = tf.shape(real)[0]
-        # 1. discriminator step: real data against G(z)
-        fake = self.generator(self.noise(batch_size), training=True)
+    def _discriminator_step(self, real, fake):
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
+            if self.r1:
+                with tf.GradientTape() as inner:
+                    inner.watch(real)
+                    real_logits = self.discriminator(real, training=True)
+                    logit_sum = tf.reduce_sum(real_logits)  # each logit depends on its own x only
+                slopes = tf.reshape(inner.gradient(logit_sum, real), (tf.shape(real)[0], -1))
+                penalty = 0.5 * self.r1 * tf.reduce_mean(tf.reduce_sum(tf.square(slopes), axis=1))
+            else:
+                real_logits = self.discriminator(real, training=True)
+                penalty = 0.0
             fake_logits = self.discriminator(fake, training=True)
             d_loss = discriminator_loss(real_logits, fake_logits)
-        grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
+            total = d_loss + penalty
+        grads = tape.gradient(total, self.discriminator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
-        # 2. generator step through the updated discriminator
+        return d_loss, real_logits
+
+    def _generator_step(self, batch_size):
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator(self.generator(self.noise(batch_size), training=True), training=True)
             g_loss = generator_loss(fake_logits)
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        for average, weight in zip(self.generator_average, self.generator.trainable_variables):
+            average.assign(self.average_decay * average + (1.0 - self.average_decay) * weight)
+        return g_loss, fake_logits
+
+    def train_step(self, real):
+        real = real[0] if isinstance(real, tuple) else real
+        batch_size = tf.shape(real)[0]
+        # 1. discriminator step: real data against G(z), never against z itself
+        d_loss, real_logits = self._discriminator_step(real, self.generator(self.noise(batch_size), training=True))
+        # 2. generator step through the updated discriminator
+        g_loss, fake_logits = self._generator_step(batch_size)
         values = {"d_loss": d_loss, "g_loss": g_loss, "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
                   "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits))}
         for name, value in values.items():
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    @contextlib.contextmanager
+    def averaged_generator(self):
+        """Within the block G has its averaged weights (no-op without averaging); afterwards its own again."""
+        live = [weight.numpy() for weight in self.generator.trainable_variables]
+        self.adopt_generator_average()
+        try:
+            yield self
+        finally:
+            for weight, value in zip(self.generator.trainable_variables, live):
+                weight.assign(value)
+
+    def adopt_generator_average(self) -> None:
+        """Give G its averaged weights (no-op without averaging); done once when training ends."""
+        for average, weight in zip(self.generator_average, self.generator.trainable_variables):
+            weight.assign(average)
 
 
 class FixedScale(keras.layers.Layer):
@@ -98,7 +160,7 @@ def dense_network(input_size: int, hidden: tuple[int, ...], output_size: int, ou
 
 
 def build_latent_gan(code_size: int = 100, noise_size: int = 100, hidden: tuple[int, ...] = (256, 256),
-                     seed: int = 0) -> GAN:
+                     seed: int = 0, average_decay: float = 0.0) -> GAN:
     """A GAN in an autoencoder's code space: codes are ReLU outputs, so G ends in a ReLU too.
 
     Both networks work on codes divided by a per-unit scale (see :func:`set_code_scale`): G's
@@ -108,10 +170,11 @@ def build_latent_gan(code_size: int = 100, noise_size: int = 100, hidden: tuple[
     generator = keras.Sequential([dense_network(noise_size, hidden, code_size, output_activation="relu",
                                                 name="generator_body"), FixedScale(name="to_code_scale")],
                                  name="generator")
+    generator(tf.zeros((1, noise_size)))  # create every weight before the GAN copies them for averaging
     discriminator = keras.Sequential([keras.Input((code_size,)), FixedScale(name="from_code_scale"),
                                       dense_network(code_size, hidden, 1, name="discriminator_body")],
                                      name="discriminator")
-    gan = GAN(generator, discriminator, noise_size, seed)
+    gan = GAN(generator, discriminator, noise_size, seed, average_decay=average_decay)
     gan(tf.zeros((1, noise_size)))
     discriminator(tf.zeros((1, code_size)))
     return gan

@@ -13,6 +13,8 @@ import math
 import keras
 import tensorflow as tf
 
+from ganbook.models import noise
+
 INPUT_SIZE = 784
 LOG_2PI = math.log(2.0 * math.pi)
 
@@ -26,7 +28,7 @@ class Sampling(keras.layers.Layer):
 
     def call(self, inputs):
         mu, log_var = inputs
-        eps = keras.random.normal(tf.shape(mu), seed=self.seed_generator)
+        eps = noise.normal(tf.shape(mu), self.seed_generator)
         return mu + tf.exp(0.5 * log_var) * eps
 
 
@@ -47,7 +49,7 @@ def gaussian_log_density(z, mu, log_var):
 
 def binarize(x, seed_generator):
     """Dynamic binarisation: pixel j becomes 1 with probability x_j."""
-    return tf.cast(keras.random.uniform(tf.shape(x), seed=seed_generator) < x, x.dtype)
+    return tf.cast(noise.uniform(tf.shape(x), seed_generator) < x, x.dtype)
 
 
 class VAE(keras.Model):
