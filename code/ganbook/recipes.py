@@ -257,7 +257,7 @@ def _train_latent_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRe
 @register("latent-gan")
 def latent_gan() -> Recipe:
     """The talk's idea, corrected: a GAN on the 100-d codes of the autoencoder, decoded to images."""
-    params = dict(code_size=100, noise_size=100, hidden=[512, 512], epochs=25, batch_size=128,
+    params = dict(code_size=100, noise_size=32, hidden=[512, 512], epochs=25, batch_size=128,
                   learning_rate=1e-3, average_decay=0.9997, jit_compile=False,
                   steps_per_execution=GAN_STEPS_PER_EXECUTION)
     return Recipe("latent-gan", _build_latent_gan, _train_latent_gan, params, seed=0,
