@@ -28,6 +28,8 @@ _CLASSIFIER_CODE = ("ganbook.data", "ganbook.models.classifier", "ganbook.train:
                     "ganbook.train:compiled_step", "ganbook.train:compiled_evaluator", "ganbook.train:epoch_batches",
                     "ganbook.train:one_hot")
 _UNSUPERVISED_CODE = ("ganbook.data", "ganbook.train:fit_unsupervised")
+# What a GAN recipe's trained weights depend on besides its build and train functions.
+_GAN_CODE = ("ganbook.models.gan", "ganbook.models.noise", "ganbook.recipes:_fit_gan", "ganbook.recipes:_Snapshots")
 _IWAE_CODE = ("ganbook.metrics:importance_weighted_bound", "ganbook.metrics:_log_normal",
               "ganbook.metrics:_log_bernoulli", "ganbook.metrics:mean_and_standard_error")
 
@@ -172,7 +174,7 @@ def _train_vae(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
 
 def _vae_recipe(name: str, **params: Any) -> Recipe:
     return Recipe(name, _build_vae, _train_vae, params, seed=0, data=data.mnist_fingerprint(),
-                  code=(*_UNSUPERVISED_CODE, *_IWAE_CODE, "ganbook.models.vae",
+                  code=(*_UNSUPERVISED_CODE, *_IWAE_CODE, "ganbook.models.vae", "ganbook.models.noise",
                         "ganbook.recipes:binarized_test_images"))
 
 
@@ -262,7 +264,7 @@ def latent_gan() -> Recipe:
                   steps_per_execution=GAN_STEPS_PER_EXECUTION)
     return Recipe("latent-gan", _build_latent_gan, _train_latent_gan, params, seed=0,
                   data=f"autoencoder-{cache_key(autoencoder_recipe())}",
-                  code=("ganbook.models.gan", "ganbook.models.autoencoder", "ganbook.data", "ganbook.recipes:_fit_gan"))
+                  code=(*_GAN_CODE, "ganbook.models.autoencoder", "ganbook.data"))
 
 
 def _build_dcgan(params: Mapping[str, Any]):
@@ -281,7 +283,7 @@ def dcgan() -> Recipe:
     params = dict(noise_size=64, width=32, epochs=8, batch_size=128, learning_rate=2e-4, jit_compile=False,
                   steps_per_execution=1)
     return Recipe("dcgan", _build_dcgan, _train_dcgan, params, seed=0, data=data.mnist_fingerprint(),
-                  code=("ganbook.models.gan", "ganbook.data", "ganbook.recipes:_fit_gan"))
+                  code=(*_GAN_CODE, "ganbook.data"))
 
 
 # ----------------------------------------------------------------------------- the ring of Gaussians (open problems)
@@ -306,8 +308,7 @@ def _ring_recipe(name: str, r1: float) -> Recipe:
     params = dict(noise_size=16, hidden=[128, 128], r1=r1, points=25_600, epochs=100, batch_size=256,
                   learning_rate=2e-4, snapshot_epochs=[10, 25, 50, 100], jit_compile=True, steps_per_execution=1)
     return Recipe(name, _build_ring_gan, _train_ring_gan, params, seed=0, data="ring-of-gaussians",
-                  code=("ganbook.toy", "ganbook.models.gan", "ganbook.models.ring_gan", "ganbook.recipes:_Snapshots",
-                        "ganbook.recipes:_fit_gan"))
+                  code=(*_GAN_CODE, "ganbook.toy", "ganbook.models.ring_gan"))
 
 
 @register("ring-gan")
@@ -390,7 +391,8 @@ def pet_vae() -> Recipe:
     """A convolutional VAE with a 64-d code on 32x32 cats and dogs."""
     params = dict(size=32, latent_size=64, width=32, epochs=40, batch_size=64, learning_rate=1e-3)
     return Recipe("pet-vae", _build_pet_vae, _train_pet_vae, params, seed=0, data=data.cats_dogs_fingerprint(32),
-                  code=(*_PETS_CODE, "ganbook.models.vae:Sampling", "ganbook.models.vae:kl_to_standard_normal"))
+                  code=(*_PETS_CODE, "ganbook.models.vae:Sampling", "ganbook.models.vae:kl_to_standard_normal",
+                                    "ganbook.models.noise"))
 
 
 def _build_pet_dcgan(params: Mapping[str, Any]):
@@ -409,4 +411,4 @@ def pet_dcgan() -> Recipe:
     params = dict(size=32, noise_size=100, width=16, epochs=50, batch_size=64, learning_rate=2e-4, jit_compile=False,
                   steps_per_execution=1)
     return Recipe("pet-dcgan", _build_pet_dcgan, _train_pet_dcgan, params, seed=0,
-                  data=data.cats_dogs_fingerprint(32), code=(*_PETS_CODE, "ganbook.models.gan", "ganbook.recipes:_fit_gan"))
+                  data=data.cats_dogs_fingerprint(32), code=(*_PETS_CODE, *_GAN_CODE))
