@@ -127,6 +127,9 @@ class GAN(keras.Model):
     @contextlib.contextmanager
     def averaged_generator(self):
         """Within the block G has its averaged weights (no-op without averaging); afterwards its own again."""
+        if not self.generator_average:
+            yield self
+            return
         live = [weight.numpy() for weight in self.generator.trainable_variables]
         self.adopt_generator_average()
         try:
