@@ -21,9 +21,18 @@ if [ -d _build/.jupyter_cache ] && [ "$(cat "$stamp" 2>/dev/null)" != "$package_
 fi
 
 start=$(date +%s)
+# Train the models the chapters use (or find them in the model cache), two processes at a time
+# (GANBOOK_TRAIN_JOBS sets how many), while the chapters execute: a chapter that needs a model
+# being trained waits for it, and trains one that is not started yet itself (each model is
+# trained once; see ganbook.cache.load_or_train). A failed training fails the build.
+python -m ganbook.pretrain &
+pretrain_pid=$!
+trap 'kill "$pretrain_pid" 2>/dev/null || true' EXIT
 jupyter-book build . -W -n --keep-going
+wait "$pretrain_pid"
+trap - EXIT
 mkdir -p _build && echo "$package_hash" > "$stamp"
-echo "HTML built in $(( $(date +%s) - start )) s: $(pwd)/_build/html/index.html"
+echo "HTML built in $(( $(date +%s) - start )) s (model training included): $(pwd)/_build/html/index.html"
 
 if [ "${GANBOOK_SKIP_PDF:-0}" = "1" ]; then
   echo "GANBOOK_SKIP_PDF=1: not building the PDF"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import threading
+import time
 
 import keras
 import numpy as np
@@ -123,3 +125,29 @@ def test_unknown_parameter_is_a_clear_error():
 def test_zoo_unknown_name_lists_the_known_ones():
     with pytest.raises(KeyError, match="no recipe named 'nope'"):
         zoo.recipe("nope")
+
+
+def train_tiny_slowly(model, params, seed):
+    """train_tiny after a pause, so that two callers certainly overlap."""
+    time.sleep(0.5)
+    return train_tiny(model, params, seed)
+
+
+def test_two_callers_needing_the_same_untrained_model_train_it_once():
+    # threads stand in for the processes of ganbook.pretrain: the lock is on an open file, per caller
+    recipe = Recipe("tiny-slow", build_tiny, train_tiny_slowly, params={"units": 4, "epochs": 2}, seed=1, data="toy-v1")
+    outcomes = []
+    callers = [threading.Thread(target=lambda: outcomes.append(cache.load_or_train(recipe))) for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert CALLS["train"] == 1, "the second caller must wait for the first and load its entry"
+    assert sorted(outcome.loaded for outcome in outcomes) == [False, True]
+
+
+def test_stored_record_reads_the_entry_without_building_the_model():
+    assert cache.stored_record(tiny_recipe()) is None
+    trained = cache.load_or_train(tiny_recipe())
+    record = cache.stored_record(tiny_recipe())
+    assert record["metrics"] == trained.metrics and record["train_seconds"] > 0

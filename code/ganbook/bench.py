@@ -121,7 +121,7 @@ def main() -> None:
     adam = lambda: {"optimizer": keras.optimizers.Adam(1e-3)}  # noqa: E731
     two_adams = lambda: {"d_optimizer": keras.optimizers.Adam(2e-4, beta_1=0.5),  # noqa: E731
                          "g_optimizer": keras.optimizers.Adam(2e-4, beta_1=0.5)}
-    recipes = {name: zoo.recipe(name).params for name in ("autoencoder", "vae-20", "latent-gan", "dcgan")}
+    recipes = {name: zoo.recipe(name).params for name in ("autoencoder", "vae-20", "latent-gan", "dcgan", "ring-gan")}
     from ganbook.models import autoencoder, vae
 
     codes = np.maximum(np.random.default_rng(0).normal(2.0, 2.0, (len(x), 100)), 0).astype(np.float32)
@@ -137,14 +137,17 @@ def main() -> None:
         bench_custom_step("cnn-judge", lambda: classifier.build_cnn(16, 128), args.steps, False),
         bench_fit_model("autoencoder", lambda: autoencoder.build_autoencoder(100), x,
                         recipes["autoencoder"]["jit_compile"], adam),
-        bench_fit_model("vae-20", lambda: vae.build_vae(20), x, recipes["vae-20"]["jit_compile"], adam),
+        bench_fit_model("vae-20", lambda: vae.build_vae(20), x, recipes["vae-20"]["jit_compile"], adam,
+                        steps_per_execution=recipes["vae-20"]["steps_per_execution"]),
         bench_fit_model("latent-gan", lambda: gan.build_latent_gan(100, recipes["latent-gan"]["noise_size"], (512, 512),
                                                         average_decay=recipes["latent-gan"]["average_decay"]), codes,
                         recipes["latent-gan"]["jit_compile"], two_adams,
                         steps_per_execution=recipes["latent-gan"]["steps_per_execution"]),
         bench_fit_model("dcgan", lambda: gan.build_dcgan(64, 32), x, recipes["dcgan"]["jit_compile"], two_adams,
                         steps_per_execution=recipes["dcgan"]["steps_per_execution"]),
-        bench_fit_model("ring-gan", lambda: ring_gan.build_ring_gan(16, (128, 128)), ring, True, two_adams, batch=256),
+        bench_fit_model("ring-gan", lambda: ring_gan.build_ring_gan(16, (128, 128)), ring,
+                        recipes["ring-gan"]["jit_compile"], two_adams, batch=256,
+                        steps_per_execution=recipes["ring-gan"]["steps_per_execution"]),
         bench_fit_model("pet-classifier", lambda: pets.build_pet_classifier(32), pet_x, False, sparse_ce, batch=64,
                         y=pet_y),
         bench_fit_model("pet-vae", lambda: pets.build_conv_vae(32, 64, 32), pet_x, False, adam, batch=64),

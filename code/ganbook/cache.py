@@ -12,6 +12,7 @@ temporary name and renamed into place, so an interrupted save is never trusted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import inspect
@@ -22,6 +23,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 from ganbook import settings
 from ganbook.atomic import atomic_directory
@@ -164,6 +170,15 @@ def _load(recipe: Recipe, folder: Path) -> Trained | None:
     return Trained(model, record, stored["key"], loaded=True, train_seconds=stored["train_seconds"])
 
 
+def stored_record(recipe: Recipe) -> dict[str, Any] | None:
+    """The cache entry's ``record.json`` (history, metrics, training seconds), or None if not cached."""
+    path = entry_dir(recipe) / RECORD_FILE
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def _save(recipe: Recipe, trained: Trained, folder: Path) -> None:
     with atomic_directory(folder) as staging:
         trained.model.save_weights(staging / WEIGHTS_FILE)
@@ -196,13 +211,39 @@ def train_fresh(recipe: Recipe) -> Trained:
     return Trained(model, record, cache_key(recipe), loaded=False, train_seconds=seconds)
 
 
+@contextlib.contextmanager
+def _training_lock(folder: Path):
+    """Hold an exclusive lock on ``folder``'s entry while checking and training it.
+
+    Two processes that need the same untrained model (the parallel pre-training of
+    :mod:`ganbook.pretrain`, two builds sharing a cache) then train it once: the second waits
+    and loads the first one's entry. Where ``fcntl`` is missing (Windows) there is no lock.
+    """
+    if fcntl is None:
+        yield
+        return
+    locks = settings.cache_dir() / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / f"{folder.name}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def load_or_train(recipe: Recipe, retrain: bool = False) -> Trained:
     """Return the recipe's trained model from the cache, or train it and store it there."""
     folder = entry_dir(recipe)
     if not retrain:
-        cached = _load(recipe, folder)
+        cached = _load(recipe, folder)  # the common case, without waiting for any lock
         if cached is not None:
             return cached
-    trained = train_fresh(recipe)
-    _save(recipe, trained, folder)
+    with _training_lock(folder):
+        if not retrain:
+            cached = _load(recipe, folder)  # trained by another process while we waited
+            if cached is not None:
+                return cached
+        trained = train_fresh(recipe)
+        _save(recipe, trained, folder)
     return trained

@@ -25,7 +25,7 @@ def importance_weighted_bound(encode, decoder_logits, x: np.ndarray, k: int, *, 
 
     L_1 is the ELBO; L_k rises with k towards log p(x). ``encode(x) -> (mu, log_var)``;
     ``decoder_logits(z) -> Bernoulli logits``; ``x`` is binary, shape (n, D). Samples are
-    drawn ``chunk`` at a time and combined with a running log-sum-exp.
+    drawn ``chunk`` at a time and combined with a running log-sum-exp; one compiled call per batch.
     """
     x = np.asarray(x, np.float32)
     if x.ndim != 2:
@@ -35,30 +35,29 @@ def importance_weighted_bound(encode, decoder_logits, x: np.ndarray, k: int, *, 
     if k % chunk and k > chunk:
         raise ValueError(f"k = {k} must be a multiple of chunk = {chunk}")
     chunk = min(chunk, k)
-    generator = tf.random.Generator.from_seed(seed)
+    chunks = k // chunk
 
+    # One compiled call per batch of images: encoder, every chunk's noise (Philox, fast under XLA),
+    # decoder passes and the running log-sum-exp. Noise for batch b, chunk c is seeded (seed, b * chunks + c).
     @tf.function(jit_compile=True, reduce_retracing=True)
-    def chunk_log_weights(xb, mu, log_var, eps):
-        # eps: (chunk, B, d) -> z: (chunk, B, d); log w: (chunk, B)
-        z = mu[None] + tf.exp(0.5 * log_var)[None] * eps
-        shape = tf.shape(z)
-        logits = decoder_logits(tf.reshape(z, (-1, shape[-1])))
-        logits = tf.reshape(logits, (shape[0], shape[1], -1))
-        log_px_z = _log_bernoulli(tf.broadcast_to(xb[None], tf.shape(logits)), logits)
-        log_pz = _log_normal(z, tf.zeros_like(z), tf.zeros_like(z))
-        log_qz = _log_normal(z, mu[None], log_var[None])
-        return tf.reduce_logsumexp(log_px_z + log_pz - log_qz, axis=0)
-
-    results = []
-    for start in range(0, len(x), batch_size):
-        xb = tf.constant(x[start : start + batch_size])
+    def batch_bound(xb, batch_index):
         mu, log_var = encode(xb)
-        total = None
-        for _ in range(k // chunk):
-            eps = generator.normal((chunk, *mu.shape))
-            part = chunk_log_weights(xb, mu, log_var, eps)
-            total = part if total is None else tf.reduce_logsumexp(tf.stack([total, part]), axis=0)
-        results.append((total - math.log(k)).numpy())
+        total = tf.fill(tf.shape(mu)[:1], -np.inf)
+        for c in tf.range(chunks):  # a loop in the graph, not unrolled
+            eps = tf.random.stateless_normal((chunk, tf.shape(mu)[0], tf.shape(mu)[1]),
+                                             seed=tf.stack([seed, batch_index * chunks + c]), alg="philox")
+            z = mu[None] + tf.exp(0.5 * log_var)[None] * eps  # (chunk, B, d)
+            shape = tf.shape(z)
+            logits = tf.reshape(decoder_logits(tf.reshape(z, (-1, shape[-1]))), (shape[0], shape[1], -1))
+            log_px_z = _log_bernoulli(tf.broadcast_to(xb[None], tf.shape(logits)), logits)
+            log_pz = _log_normal(z, tf.zeros_like(z), tf.zeros_like(z))
+            log_qz = _log_normal(z, mu[None], log_var[None])
+            part = tf.reduce_logsumexp(log_px_z + log_pz - log_qz, axis=0)
+            total = tf.reduce_logsumexp(tf.stack([total, part]), axis=0)
+        return total - math.log(k)
+
+    results = [batch_bound(tf.constant(x[start : start + batch_size]), tf.constant(index, tf.int32)).numpy()
+               for index, start in enumerate(range(0, len(x), batch_size))]
     return np.concatenate(results)
 
 
