@@ -21,10 +21,11 @@ if [ -d _build/.jupyter_cache ] && [ "$(cat "$stamp" 2>/dev/null)" != "$package_
 fi
 
 start=$(date +%s)
-# Train the models the chapters use (or find them in the model cache), two processes at a time
-# (GANBOOK_TRAIN_JOBS sets how many), while the chapters execute: a chapter that needs a model
-# being trained waits for it, and trains one that is not started yet itself (each model is
-# trained once; see ganbook.cache.load_or_train). A failed training fails the build.
+# Train the models the chapters use (or find them in the model cache) in worker processes, three
+# at a time on two or more cores (GANBOOK_TRAIN_JOBS sets how many), while the chapters execute:
+# a chapter that needs a model being trained waits for it, and trains one that is not started yet
+# itself (each model is trained once; see ganbook.cache.load_or_train). A failed training fails
+# the build.
 python -m ganbook.pretrain &
 pretrain_pid=$!
 trap 'kill "$pretrain_pid" 2>/dev/null || true' EXIT

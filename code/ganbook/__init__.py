@@ -1,12 +1,13 @@
 """ganbook: the code behind the book *Generative Adversarial Networks - from feed-forward nets to GANs*.
 
 Module map (arrows: "imports"; nothing imports the chapters or tests, only chapters, the
-benchmark and tests import ``zoo``):
+benchmark, ``pretrain`` and tests import ``zoo``):
 
 - ``settings``  where data and caches live; quiet TensorFlow start-up (imported first).
 - ``atomic``    write-then-rename for files and folders.
 - ``data``      real data loaders (MNIST, cats vs dogs): numpy in, numpy out   -> settings, atomic
-- ``models/``   one family per module (classifier, memorizer, autoencoder, vae, gan, ring_gan): pure Keras
+- ``models/``   one family per module (classifier, memorizer, autoencoder, vae, gan, ring_gan, pets) and
+                ``noise`` (seeded Philox draws inside training steps): pure Keras
 - ``toy``       the ring of eight Gaussians and its mode-coverage count: numpy only
 - ``train``     compiled training loops returning histories                    -> cache (TrainingRecord)
 - ``cache``     the content-keyed store of trained models                      -> settings, atomic
@@ -22,6 +23,7 @@ benchmark and tests import ``zoo``):
 - ``plotting``, ``tables``, ``diagrams``  figures and tables; no training
 - ``results``   headline numbers for the reproducibility appendix             -> settings, atomic
 - ``bench``     ``python -m ganbook.bench``
+- ``pretrain``  ``python -m ganbook.pretrain``: train the recipes in parallel processes -> zoo
 
 Importing ``ganbook`` sets ``TF_CPP_MIN_LOG_LEVEL`` and ``TF_ENABLE_ONEDNN_OPTS`` so that
 TensorFlow, when a submodule imports it, starts without C++ log noise.

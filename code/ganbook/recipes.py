@@ -285,7 +285,7 @@ def _train_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
 @register("dcgan")
 def dcgan() -> Recipe:
     """A small convolutional GAN in pixel space."""
-    params = dict(noise_size=64, width=32, epochs=8, batch_size=128, learning_rate=2e-4, jit_compile=False,
+    params = dict(noise_size=64, width=32, epochs=6, batch_size=128, learning_rate=2e-4, jit_compile=False,
                   steps_per_execution=1)
     return Recipe("dcgan", _build_dcgan, _train_dcgan, params, seed=0, data=data.mnist_fingerprint(),
                   code=(*_GAN_CODE, "ganbook.data"))
