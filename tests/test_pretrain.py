@@ -45,6 +45,14 @@ def test_pretrain_trains_into_the_cache_then_finds_it_there(monkeypatch):
     assert "trained" in lines[0] and "in the cache" in lines[1]
 
 
+def test_a_recipe_already_in_the_cache_is_not_sent_to_a_worker(monkeypatch):
+    zoo.get("softmax-regression", steps=20, eval_every=10)
+    monkeypatch.setattr(pretrain, "train_one", lambda name: pytest.fail(f"{name} was sent to a worker"))
+    monkeypatch.setattr(zoo, "recipe", lambda name, **kw: zoo._RECIPES[name]().with_params(steps=20, eval_every=10))
+    assert pretrain.pretrain(["softmax-regression"], jobs=2, report=lambda line: None) == [
+        ("softmax-regression", 0.0, True)]
+
+
 def _short_softmax(name):
     trained = zoo.get(name, steps=20, eval_every=10)
     return name, 0.0, trained.loaded

@@ -170,6 +170,12 @@ def _load(recipe: Recipe, folder: Path) -> Trained | None:
     return Trained(model, record, stored["key"], loaded=True, train_seconds=stored["train_seconds"])
 
 
+def has_entry(recipe: Recipe) -> bool:
+    """Whether the cache holds an entry for the recipe (weights and record; not checked further)."""
+    folder = entry_dir(recipe)
+    return (folder / RECORD_FILE).is_file() and (folder / WEIGHTS_FILE).is_file()
+
+
 def stored_record(recipe: Recipe) -> dict[str, Any] | None:
     """The cache entry's ``record.json`` (history, metrics, training seconds), or None if not cached."""
     path = entry_dir(recipe) / RECORD_FILE

@@ -70,8 +70,8 @@ def train_one(name: str) -> tuple[str, float, bool]:
 
 
 def pretrain(names: Sequence[str] | None = None, jobs: int = 1, report=None) -> list[tuple[str, float, bool]]:
-    """Train (or find cached) each recipe in ``names`` (default: all), ``jobs`` processes at a time."""
-    from ganbook import zoo
+    """Train each recipe in ``names`` (default: all) that is not in the cache, ``jobs`` processes at a time."""
+    from ganbook import cache, zoo
 
     known = zoo.names()
     unknown = sorted(set(names or ()) - set(known))
@@ -79,9 +79,17 @@ def pretrain(names: Sequence[str] | None = None, jobs: int = 1, report=None) -> 
         raise KeyError(f"no recipe named {', '.join(unknown)}; known recipes: {', '.join(known)}")
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
-    order = training_order(names or known)
     report = report or (lambda line: print(line, flush=True))
     done = []
+    order = []
+    for name in training_order(names or known):
+        if cache.has_entry(zoo.recipe(name)):  # a warm build starts no worker at all
+            done.append((name, 0.0, True))
+            report(_describe(done[-1]))
+        else:
+            order.append(name)
+    if not order:
+        return done
     if jobs == 1:
         outcomes = map(train_one, order)
         for outcome in outcomes:
