@@ -63,3 +63,12 @@ def test_worker_processes_train_into_the_shared_cache():
     done = pretrain.pretrain(["softmax-regression"], jobs=2, report=lambda line: None)
     assert [(name, loaded) for name, _, loaded in done] == [("softmax-regression", False)]
     assert zoo.get("softmax-regression").loaded
+
+
+def test_without_file_locks_the_command_trains_nothing(monkeypatch, capsys):
+    from ganbook import cache
+
+    monkeypatch.setattr(cache, "LOCKS_AVAILABLE", False)
+    monkeypatch.setattr(pretrain, "pretrain", lambda *a, **k: pytest.fail("must not train without locks"))
+    assert pretrain.main([]) == 0
+    assert "no file locks" in capsys.readouterr().out

@@ -29,6 +29,8 @@ try:
 except ImportError:  # Windows
     fcntl = None
 
+LOCKS_AVAILABLE = fcntl is not None  # see _training_lock
+
 from ganbook import settings
 from ganbook.atomic import atomic_directory
 

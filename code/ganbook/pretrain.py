@@ -118,12 +118,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # a build that stops early kills this process: exit through Python so the pool stops its workers too
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    from ganbook import cache
+
+    if not cache.LOCKS_AVAILABLE:
+        # without file locks a worker and a chapter could train the same model at once
+        print("no file locks on this platform (fcntl): not pre-training; the chapters train their models", flush=True)
+        return 0
     start = time.perf_counter()
     jobs = args.jobs if args.jobs is not None else default_jobs()
     done = pretrain(args.names or None, jobs=jobs)
     trained = sum(not loaded for _, _, loaded in done)
-    print(f"{len(done)} models ready ({trained} trained) in {time.perf_counter() - start:.0f} s with {jobs} "
-          f"process{'es' if jobs > 1 else ''}", flush=True)
+    how = f" with {jobs} process{'es' if jobs > 1 else ''}" if trained else ""
+    print(f"{len(done)} models ready ({trained} trained) in {time.perf_counter() - start:.0f} s{how}", flush=True)
     return 0
 
 
