@@ -26,6 +26,18 @@ from ganbook.models import classifier, gan  # noqa: E402
 from ganbook.train import compiled_step, one_hot  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
+SPEEDUP_TARGET = 1.3  # issue 10: every recipe at least 1.3x its plain-fit version, or a reason why not
+
+# Why a recipe's fastest known setting stays below SPEEDUP_TARGET (printed only when it does).
+BELOW_TARGET_REASONS = {
+    "vae-20": "XLA with one step per call was slower than plain fit (11.4 against 8.8-10.0 s per epoch); "
+              "XLA with 8 steps per call was the fastest setting measured (6.9 s)",
+    "autoencoder": "100-unit layers leave each step bound by per-step overhead; more steps per call not tried, "
+                   "since retraining it would change the latent GAN's codes",
+    "ring-gan": "a short run is mostly XLA compilation; over a whole 10,000-step training, 25 steps per call "
+                "with XLA took 25 s against 46 s with one",
+}
+CONVOLUTION_REASON = "convolutions: XLA measured 2-2.5x slower here, so the recipe uses plain fit (1.0x by construction)"
 
 
 def matmul_peak(size: int = 4096, repeats: int = 5) -> float:
@@ -158,6 +170,10 @@ def main() -> None:
         row["speedup_vs_plain_fit"] = row["plain_s"] / row["ours_s"]
         row["gflops"] = row["flops_per_example"] * row["examples_per_s"] / 1e9
         row["fraction_of_peak"] = row["gflops"] / peak
+        if row["speedup_vs_plain_fit"] < SPEEDUP_TARGET:
+            reason = BELOW_TARGET_REASONS.get(row["recipe"])
+            row["below_target_because"] = reason or (CONVOLUTION_REASON if row["setting"].startswith("plain fit") else
+                                                     "no reason recorded")
     report = {"machine": platform.platform(), "matmul_peak_gflops": peak, "recipes": rows,
               "chapter_seconds": chapter_times()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -169,6 +185,9 @@ def main() -> None:
         share = f"{row['fraction_of_peak']:.0%}" if row["flops_per_example"] else "-"
         print(f"{row['recipe']:12s} {row['examples_per_s']:11.0f} {gflops:>8s} {share:>8s} "
               f"{row['speedup_vs_plain_fit']:12.2f}x  {row['setting']}")
+    for row in rows:
+        if "below_target_because" in row:
+            print(f"  {row['recipe']} below {SPEEDUP_TARGET}x: {row['below_target_because']}")
     for chapter, seconds in sorted(report["chapter_seconds"].items()):
         print(f"chapter {chapter:24s} {seconds:8.1f} s")
     print(f"written to {args.out}")
