@@ -12,6 +12,7 @@ either way each model is trained once (see :func:`ganbook.cache.load_or_train`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -26,7 +27,7 @@ JOBS_VARIABLE = "GANBOOK_TRAIN_JOBS"
 DEFAULT_JOBS = 3
 
 # The recipes in decreasing order of their training time in a cold CI build (longest first keeps
-# the two queues even at the end); recipes not listed train last, in name order.
+# the queues even at the end); recipes not listed train last, in name order.
 LONGEST_FIRST = ("vae-20", "dcgan", "vae-2", "pet-classifier", "pet-dcgan", "latent-gan", "pet-vae",
                  "cnn-judge", "ring-gan", "ring-gan-r1", "mlp-ce", "autoencoder", "mlp-talk", "softmax-regression")
 
@@ -88,18 +89,15 @@ def pretrain(names: Sequence[str] | None = None, jobs: int = 1, report=None) -> 
             report(_describe(done[-1]))
         else:
             order.append(name)
-    if not order:
-        return done
-    if jobs == 1:
-        outcomes = map(train_one, order)
+    with contextlib.ExitStack() as stack:
+        if jobs == 1:
+            outcomes = map(train_one, order)
+        else:
+            # "spawn": fresh interpreters, never a fork of a process using TensorFlow. Each worker trains
+            # one recipe after another (an interpreter and TensorFlow per recipe cost about 4 s each).
+            pool = stack.enter_context(multiprocessing.get_context("spawn").Pool(jobs))
+            outcomes = pool.imap_unordered(train_one, order)
         for outcome in outcomes:
-            done.append(outcome)
-            report(_describe(outcome))
-        return done
-    # "spawn": fresh interpreters, never a fork of a process using TensorFlow. Each worker trains one
-    # recipe after another (starting an interpreter and TensorFlow per recipe cost about 4 s each).
-    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-        for outcome in pool.imap_unordered(train_one, order):
             done.append(outcome)
             report(_describe(outcome))
     return done
