@@ -158,7 +158,7 @@ def seed_everything(seed: int) -> None:
 
 def _load(recipe: Recipe, folder: Path) -> Trained | None:
     record_path, weights_path = folder / RECORD_FILE, folder / WEIGHTS_FILE
-    if not (record_path.is_file() and weights_path.is_file()):
+    if not _is_complete(folder):
         return None
     try:
         stored = json.loads(record_path.read_text())
@@ -172,10 +172,13 @@ def _load(recipe: Recipe, folder: Path) -> Trained | None:
     return Trained(model, record, stored["key"], loaded=True, train_seconds=stored["train_seconds"])
 
 
+def _is_complete(folder: Path) -> bool:
+    return (folder / RECORD_FILE).is_file() and (folder / WEIGHTS_FILE).is_file()
+
+
 def has_entry(recipe: Recipe) -> bool:
     """Whether the cache holds an entry for the recipe (weights and record; not checked further)."""
-    folder = entry_dir(recipe)
-    return (folder / RECORD_FILE).is_file() and (folder / WEIGHTS_FILE).is_file()
+    return _is_complete(entry_dir(recipe))
 
 
 def stored_record(recipe: Recipe) -> dict[str, Any] | None:

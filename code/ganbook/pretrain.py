@@ -55,10 +55,7 @@ def default_jobs() -> int:
 
 def train_one(name: str) -> tuple[str, float, bool]:
     """Load or train recipe ``name``; return (name, seconds, whether it came from the cache)."""
-    from ganbook import settings
-
-    settings.quiet_tensorflow()
-    from ganbook import zoo
+    from ganbook import zoo  # importing ganbook has already quietened TensorFlow's start-up
 
     start = time.perf_counter()
     loaded = zoo.get(name).loaded
