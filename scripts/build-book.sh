@@ -4,10 +4,26 @@
 # The PDF needs XeLaTeX: on Debian/Ubuntu the script installs it when run as root; otherwise
 # install the packages listed in TEX_PACKAGES yourself, or set GANBOOK_SKIP_PDF=1.
 set -euo pipefail
+
+# Relative cache and data folders mean the caller's folder: make them absolute once, before the
+# cd below, so the pre-training (run from the repository root) and the chapters (run from book/)
+# use the same folders.
+for variable in GANBOOK_CACHE_DIR GANBOOK_DATA_DIR; do
+  value="${!variable:-}"
+  case "$value" in
+    "" | /*) ;;
+    *) export "$variable=$PWD/$value" ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 TEX_PACKAGES="latexmk texlive-latex-extra texlive-fonts-recommended texlive-xetex fonts-freefont-otf"
 
-python -m pip install --quiet --disable-pip-version-check -e '.[book]'
+# A Python within pyproject.toml's requires-python: the active virtual environment, or the
+# project's own .venv/ (created on the first run); "$PY" is its interpreter.
+source scripts/python-env.sh
+ganbook_env book
+# A bad GANBOOK_TRAIN_JOBS stops the build now, not after the chapters have run.
+"$PY" -m ganbook.pretrain --check
 
 # Jupyter Book re-executes a chapter only when its code cells change. A chapter's outputs also
 # depend on the package (a recipe's hyper-parameters, a metric's code), so when the package source
@@ -20,36 +36,71 @@ if [ -d _build/.jupyter_cache ] && [ "$(cat "$stamp" 2>/dev/null)" != "$package_
   rm -rf _build/.jupyter_cache
 fi
 
+# Sphinx's saved environment does not repeat an earlier run's warnings: after a build that failed
+# or was stopped, a rerun would re-read nothing and report success. So a build that did not end
+# well leaves no "ok" in its outcome stamp, and the next one starts from a fresh environment (every
+# page read again) and executes again each chapter whose cached run wrote to stderr or raised.
+outcome=_build/.ganbook-last-build
+if [ -d _build/html ] && [ "$(cat "$outcome" 2>/dev/null)" != "ok" ]; then
+  echo "the last build did not finish cleanly: reading every page again"
+  rm -rf _build/.doctrees _build/html _build/latex _build/jupyter_execute
+  "$PY" scripts/built_pages.py forget-failed _build
+fi
+mkdir -p _build && echo "running" > "$outcome"
+
+# Each long-running step runs in the background in a process group of its own (set -m), and the
+# script waits for it, so that SIGTERM or Ctrl-C reach the script at once and stop every child:
+# jupyter-book with its Jupyter kernel, and the pre-training with its workers. SIGKILL cannot be
+# caught: then jupyter-book runs on as an orphan until it finishes, and the pre-training notices
+# that its parent is gone, stops its workers and exits (see ganbook.pretrain).
+set -m
+children=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${children[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  exit "$1"
+}
+trap 'stop 130' INT
+trap 'stop 143' TERM
+trap 'stop $?' EXIT
+run() {  # run "$@" in its own process group and wait for it; its exit status is ours
+  "$@" &
+  children+=("$!")
+  wait "$!"
+}
+
 start=$(date +%s)
 # Train the models the chapters use (or find them in the model cache) in worker processes, three
 # at a time on two or more cores (GANBOOK_TRAIN_JOBS sets how many), while the chapters execute:
 # a chapter that needs a model being trained waits for it, and trains one that is not started yet
 # itself (each model is trained once; see ganbook.cache.load_or_train). A failed training fails
 # the build.
-python -m ganbook.pretrain &
+"$PY" -m ganbook.pretrain &
 pretrain_pid=$!
-trap 'kill "$pretrain_pid" 2>/dev/null || true' EXIT
-jupyter-book build . -W -n --keep-going
+children+=("$pretrain_pid")
+run jupyter-book build . -W -n --keep-going
 wait "$pretrain_pid"
-trap - EXIT
-mkdir -p _build && echo "$package_hash" > "$stamp"
+"$PY" scripts/built_pages.py check _build/html
+echo "$package_hash" > "$stamp"
 echo "HTML built in $(( $(date +%s) - start )) s (model training included): $(pwd)/_build/html/index.html"
 
 if [ "${GANBOOK_SKIP_PDF:-0}" = "1" ]; then
   echo "GANBOOK_SKIP_PDF=1: not building the PDF"
-  exit 0
-fi
-if ! command -v xelatex >/dev/null || ! command -v latexmk >/dev/null; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-    echo "installing XeLaTeX for the PDF: $TEX_PACKAGES"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $TEX_PACKAGES >/dev/null
-  else
-    echo "The PDF needs XeLaTeX and latexmk: install the Debian packages $TEX_PACKAGES (or your" >&2
-    echo "system's equivalents), or set GANBOOK_SKIP_PDF=1 to build only the HTML." >&2
-    exit 1
+else
+  if ! command -v xelatex >/dev/null || ! command -v latexmk >/dev/null; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+      echo "installing XeLaTeX for the PDF: $TEX_PACKAGES"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $TEX_PACKAGES >/dev/null
+    else
+      echo "The PDF needs XeLaTeX and latexmk: install the Debian packages $TEX_PACKAGES (or your" >&2
+      echo "system's equivalents), or set GANBOOK_SKIP_PDF=1 to build only the HTML." >&2
+      exit 1
+    fi
   fi
+  start=$(date +%s)
+  run jupyter-book build . --builder pdflatex -W -n --keep-going
+  echo "PDF built in $(( $(date +%s) - start )) s: $(pwd)/_build/latex/ganbook.pdf"
 fi
-start=$(date +%s)
-jupyter-book build . --builder pdflatex -W -n --keep-going
-echo "PDF built in $(( $(date +%s) - start )) s: $(pwd)/_build/latex/ganbook.pdf"
+echo "ok" > "$outcome"

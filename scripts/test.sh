@@ -2,9 +2,10 @@
 # Run the unit tests: install what they need, then pytest. "No tests collected" is a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+source scripts/python-env.sh  # the active virtual environment, or the project's .venv/
+ganbook_env test
 status=0
-python -m pytest "$@" || status=$?
+"$PY" -m pytest "$@" || status=$?
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: treating that as a failure" >&2
   exit 1

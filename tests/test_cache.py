@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import json
+import os
+import stat
 import sys
 import threading
 import time
@@ -10,7 +14,7 @@ import keras
 import numpy as np
 import pytest
 
-from ganbook import cache, zoo
+from ganbook import atomic, cache, zoo
 from ganbook.cache import Recipe, TrainingRecord
 
 CALLS = {"train": 0}
@@ -151,3 +155,86 @@ def test_stored_record_reads_the_entry_without_building_the_model():
     trained = cache.load_or_train(tiny_recipe())
     record = cache.stored_record(tiny_recipe())
     assert record["metrics"] == trained.metrics and record["train_seconds"] > 0
+
+
+def test_a_bit_flip_in_the_weights_is_detected_and_retrained(caplog):
+    recipe = tiny_recipe()
+    cache.load_or_train(recipe)
+    weights = cache.entry_dir(recipe) / cache.WEIGHTS_FILE
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit, deep inside: still a readable HDF5 file
+    weights.write_bytes(bytes(data))
+    assert not cache.has_entry(recipe)
+    with caplog.at_level("INFO", logger="ganbook.cache"):
+        again = cache.load_or_train(recipe)
+    assert not again.loaded and CALLS["train"] == 2
+    assert [r.levelname for r in caplog.records if "SHA-256" in r.getMessage()] == ["INFO"], \
+        "one line on the log, below WARNING so that a chapter's stderr stays empty"
+    assert cache.load_or_train(recipe).loaded
+
+
+@pytest.mark.parametrize("damage", ["missing history", "missing hash", "not an object"])
+def test_a_record_that_parses_but_is_incomplete_is_retrained(damage):
+    recipe = tiny_recipe()
+    cache.load_or_train(recipe)
+    path = cache.entry_dir(recipe) / cache.RECORD_FILE
+    record = json.loads(path.read_text())
+    if damage == "not an object":
+        record = ["history"]
+    else:
+        del record[{"missing history": "history", "missing hash": "weights_sha256"}[damage]]
+    path.write_text(json.dumps(record))
+    again = cache.load_or_train(recipe)
+    assert not again.loaded and CALLS["train"] == 2
+    assert cache.load_or_train(recipe).loaded, "the retrained entry must replace the damaged one"
+
+
+def train_tiny_diverging(model, params, seed):
+    record = train_tiny(model, params, seed)
+    model.set_weights([np.full_like(w, np.nan) for w in model.get_weights()])
+    return record
+
+
+def test_a_diverged_model_is_refused_and_never_cached():
+    recipe = Recipe("tiny-nan", build_tiny, train_tiny_diverging, params={"units": 4, "epochs": 1}, seed=1)
+    with pytest.raises(FloatingPointError, match="tiny-nan diverged .*weights are not finite"):
+        cache.load_or_train(recipe)
+    assert not cache.entry_dir(recipe).exists()
+
+
+def test_a_non_finite_final_loss_is_refused():
+    model = build_tiny({"units": 2})
+    record = TrainingRecord(history={"loss": [1.0, float("nan")], "epoch_list": [[1, 2]]})
+    with pytest.raises(FloatingPointError, match="the last loss is nan"):
+        cache.check_finite("tiny", model, record)
+
+
+def test_stale_save_folders_are_swept_and_fresh_ones_kept():
+    recipe = tiny_recipe()
+    old = cache.models_dir() / f".{cache.entry_dir(recipe).name}.crashed.part"
+    fresh = cache.models_dir() / ".other-entry.abc.part"
+    for folder in (old, fresh):
+        folder.mkdir(parents=True)
+    assert cache.sweep_stale_saves() == [], "a save folder of today may belong to a running training"
+    day_ago = time.time() - cache.STALE_SAVE_SECONDS - 60
+    os.utime(fresh, (day_ago, day_ago))
+    assert cache.sweep_stale_saves() == [fresh] and not fresh.exists() and old.exists()
+    cache.load_or_train(recipe)  # holding the entry's lock, its own leftover save folder is stale
+    assert not old.exists()
+
+
+def test_entries_get_the_permissions_of_the_umask():
+    old_umask = os.umask(0o022)
+    try:
+        importlib.reload(atomic)  # the umask is read once, when the module is imported
+        importlib.reload(cache)
+        recipe = tiny_recipe()
+        cache.load_or_train(recipe)
+        folder = cache.entry_dir(recipe)
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+        for name in (cache.RECORD_FILE, cache.WEIGHTS_FILE):
+            assert stat.S_IMODE((folder / name).stat().st_mode) == 0o644
+    finally:
+        os.umask(old_umask)
+        importlib.reload(atomic)
+        importlib.reload(cache)

@@ -116,3 +116,12 @@ def test_cnn_shapes_and_a_few_steps_lower_the_loss():
     record = train_classifier(model, classifier.loss_function("cross-entropy"), (x, y), (x, y), steps=60,
                               batch_size=32, learning_rate=3e-3, eval_every=60, seed=0, jit_compile=False)
     assert record.history["train_loss"][-1] < record.history["train_loss"][0]
+
+
+def test_a_batch_larger_than_the_training_set_is_a_clear_error_not_an_endless_loop():
+    rng = np.random.default_rng(0)
+    train = (rng.random((40, 784), dtype=np.float32), rng.integers(0, 10, 40))
+    model = classifier.build_mlp(hidden=8)
+    with pytest.raises(ValueError, match=r"batch_size must be from 1 to the number of training examples \(40\), got 64"):
+        train_classifier(model, classifier.loss_function("cross-entropy"), train, train, steps=5, batch_size=64,
+                         learning_rate=0.01, eval_every=5, seed=0)

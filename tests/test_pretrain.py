@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 from ganbook import pretrain, zoo
@@ -72,3 +80,74 @@ def test_without_file_locks_the_command_trains_nothing(monkeypatch, capsys):
     monkeypatch.setattr(pretrain, "pretrain", lambda *a, **k: pytest.fail("must not train without locks"))
     assert pretrain.main([]) == 0
     assert "no file locks" in capsys.readouterr().out
+
+
+def test_a_thousand_processes_are_refused_before_anything_starts(monkeypatch, capsys):
+    monkeypatch.setenv(pretrain.JOBS_VARIABLE, "1000")
+    with pytest.raises(ValueError, match=f"from 1 to {pretrain.max_jobs()}"):
+        pretrain.default_jobs()
+    assert pretrain.main(["--check"]) == 2
+    assert "GANBOOK_TRAIN_JOBS" in capsys.readouterr().err
+    monkeypatch.setenv(pretrain.JOBS_VARIABLE, "1")
+    assert pretrain.main(["--check"]) == 0
+
+
+def test_nothing_to_train_starts_no_pool(monkeypatch):
+    zoo.get("softmax-regression", steps=20, eval_every=10)
+    monkeypatch.setattr(zoo, "recipe", lambda name, **kw: zoo._RECIPES[name]().with_params(steps=20, eval_every=10))
+    monkeypatch.setattr(pretrain, "ProcessPoolExecutor", lambda *a, **k: pytest.fail("a pool was started"))
+    assert pretrain.pretrain(["softmax-regression"], jobs=3, report=lambda line: None)[0][2]
+
+
+def test_a_damaged_entry_is_not_reported_as_in_the_cache(monkeypatch):
+    from ganbook import cache
+
+    monkeypatch.setattr(zoo, "recipe", lambda name, **kw: zoo._RECIPES[name]().with_params(steps=20, eval_every=10))
+    recipe = zoo.recipe("softmax-regression")
+    cache.load_or_train(recipe)
+    (cache.entry_dir(recipe) / cache.WEIGHTS_FILE).write_bytes(b"\0" * 64)
+    sent = []
+    monkeypatch.setattr(pretrain, "train_one", lambda name: sent.append(name) or (name, 0.0, False))
+    pretrain.pretrain(["softmax-regression"], report=lambda line: None)
+    assert sent == ["softmax-regression"], "a damaged entry must be trained again, not reported as cached"
+
+
+def _die_while_training(name):
+    """A worker's task that notes its model, as train_one does, and is then killed (as by the OOM killer)."""
+    (pretrain._status_dir / str(os.getpid())).write_text(name)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_killed_worker_fails_promptly_naming_its_model_and_leaves_no_process(monkeypatch):
+    monkeypatch.setattr(pretrain, "train_one", _die_while_training)
+    start = time.monotonic()
+    with pytest.raises(pretrain.WorkerDied, match="training process of vae-20 died"):
+        pretrain.pretrain(["vae-20"], jobs=2, report=lambda line: None)
+    assert time.monotonic() - start < 60, "a dead worker must not hang the pre-training"
+    assert multiprocessing.active_children() == []
+
+
+def test_the_command_exits_when_its_parent_is_killed(tmp_path):
+    # SIGKILL to the build script cannot be passed on: the pre-training notices that its parent is gone
+    pid_file = tmp_path / "pid"
+    child = ("import os, sys, time; from ganbook import pretrain; pretrain.exit_when_orphaned(os.getppid()); "
+             f"open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)")
+    parent = subprocess.Popen(["bash", "-c", f'"{sys.executable}" -c "{child}" & wait'])
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    pid = int(pid_file.read_text())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(pid), "the orphaned process is still running"
+
+
+def _alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

@@ -23,3 +23,12 @@ def test_record_and_load_round_trip():
 def test_nan_is_refused():
     with pytest.raises(ValueError, match="refusing"):
         results.record("chap-x", "broken", math.nan)
+
+
+def test_a_new_execution_of_a_chapter_replaces_its_old_numbers(monkeypatch):
+    results.record("chap-x", "old name", 1.0)
+    results.record("chap-x", "kept", 2.0)
+    monkeypatch.setattr(results, "_started", set())  # the chapter's next execution: a new kernel process
+    results.record("chap-x", "new name", 3.0)
+    results.record("chap-x", "kept", 2.5)
+    assert results.load_all()["chap-x"].keys() == {"new name", "kept"}

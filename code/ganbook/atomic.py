@@ -2,16 +2,41 @@
 
 Everything is first written under a temporary name in the destination's own folder and
 then renamed into place (a rename within one file system is atomic on POSIX and Windows).
+``tempfile`` creates its files 0600 and folders 0700; they get the permissions the process's
+umask gives any new file, so a cache shared by a group of readers stays readable to all.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+
+def _read_umask() -> int:
+    mask = os.umask(0)  # the only way to read the umask is to set it: done once, at import
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+def _usual_mode(path: Path, directory: bool) -> None:
+    os.chmod(path, (0o777 if directory else 0o666) & ~_UMASK)
+
+
+def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
+    """The hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @contextlib.contextmanager
@@ -24,6 +49,7 @@ def atomic_path(destination: Path, suffix: str = "") -> Iterator[Path]:
     )
     os.close(handle)
     temporary_path = Path(temporary)
+    _usual_mode(temporary_path, directory=False)
     try:
         yield temporary_path
         os.replace(temporary_path, destination)
@@ -37,6 +63,7 @@ def atomic_directory(destination: Path) -> Iterator[Path]:
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent))
+    _usual_mode(temporary, directory=True)
     try:
         yield temporary
         if destination.exists():

@@ -6,8 +6,11 @@ seed, a fingerprint of its data, and the source code of the functions and module
 and train it.
 (jupyter-cache re-executes a notebook only when its cells change; without the code hash, an
 edit to ``ganbook`` would silently reuse stale models.) An entry is a folder holding the
-weights and a ``record.json`` with the training history and metrics; it is written under a
-temporary name and renamed into place, so an interrupted save is never trusted.
+weights and a ``record.json`` with the training history, metrics and the weights' SHA-256; it
+is written under a temporary name and renamed into place, so an interrupted save is never
+trusted. An entry that cannot be read, lacks a field or whose weights do not match their hash
+is retrained, with one line on the log; a model whose loss or weights are not finite is never
+stored.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ import importlib
 import inspect
 import json
 import logging
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 try:
     import fcntl
@@ -32,13 +38,15 @@ except ImportError:  # Windows
 LOCKS_AVAILABLE = fcntl is not None  # see _training_lock
 
 from ganbook import settings
-from ganbook.atomic import atomic_directory
+from ganbook.atomic import atomic_directory, sha256_of
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1  # bump when the layout of an entry changes
+CACHE_FORMAT = 2  # bump when the layout of an entry changes (2: the weights' SHA-256 in the record)
 WEIGHTS_FILE = "model.weights.h5"
 RECORD_FILE = "record.json"
+RECORD_FIELDS = ("key", "history", "metrics", "train_seconds", "weights_sha256")
+STALE_SAVE_SECONDS = 24 * 3600  # a save folder this old belongs to a process that crashed
 
 
 @dataclass
@@ -156,17 +164,38 @@ def seed_everything(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def _load(recipe: Recipe, folder: Path) -> Trained | None:
-    record_path, weights_path = folder / RECORD_FILE, folder / WEIGHTS_FILE
+def _read_entry(folder: Path, note: bool = True) -> dict[str, Any] | None:
+    """The entry's record if the entry is whole: every field present, the weights matching their hash.
+
+    A damaged entry is noted on the log (INFO, so no stderr in a chapter) when ``note`` is true.
+    """
     if not _is_complete(folder):
         return None
     try:
-        stored = json.loads(record_path.read_text())
+        stored = json.loads((folder / RECORD_FILE).read_text())
+        missing = [name for name in RECORD_FIELDS if name not in stored]
+        if missing:
+            raise ValueError(f"record.json lacks {', '.join(missing)}")
+        if sha256_of(folder / WEIGHTS_FILE) != stored["weights_sha256"]:
+            raise ValueError("the weights do not match their SHA-256")
+    except (OSError, ValueError, TypeError) as error:
+        if note:
+            log.info("cache entry %s is damaged (%s): retraining", folder.name, error)
+        return None
+    return stored
+
+
+def _load(recipe: Recipe, folder: Path, note: bool = True) -> Trained | None:
+    stored = _read_entry(folder, note)
+    if stored is None:
+        return None
+    try:
         seed_everything(recipe.seed)
         model = recipe.build(recipe.params)
-        model.load_weights(weights_path)
+        model.load_weights(folder / WEIGHTS_FILE)
     except Exception as error:  # noqa: BLE001 - any unreadable entry is retrained
-        log.warning("cache entry %s is unreadable (%s); retraining", folder, error)
+        if note:
+            log.info("cache entry %s is unreadable (%s): retraining", folder.name, error)
         return None
     record = TrainingRecord(history=stored["history"], metrics=stored["metrics"])
     return Trained(model, record, stored["key"], loaded=True, train_seconds=stored["train_seconds"])
@@ -177,8 +206,8 @@ def _is_complete(folder: Path) -> bool:
 
 
 def has_entry(recipe: Recipe) -> bool:
-    """Whether the cache holds an entry for the recipe (weights and record; not checked further)."""
-    return _is_complete(entry_dir(recipe))
+    """Whether the cache holds a whole entry for the recipe (all fields, weights matching their hash)."""
+    return _read_entry(entry_dir(recipe), note=False) is not None
 
 
 def stored_record(recipe: Recipe) -> dict[str, Any] | None:
@@ -194,6 +223,7 @@ def _save(recipe: Recipe, trained: Trained, folder: Path) -> None:
     with atomic_directory(folder) as staging:
         trained.model.save_weights(staging / WEIGHTS_FILE)
         record = {
+            "weights_sha256": sha256_of(staging / WEIGHTS_FILE),
             "name": recipe.name,
             "key": trained.key,
             "params": dict(recipe.params),
@@ -219,7 +249,36 @@ def train_fresh(recipe: Recipe) -> Trained:
     start = time.perf_counter()
     record = recipe.train(model, recipe.params, recipe.seed)
     seconds = time.perf_counter() - start
+    check_finite(recipe.name, model, record)
     return Trained(model, record, cache_key(recipe), loaded=False, train_seconds=seconds)
+
+
+def check_finite(name: str, model: Any, record: TrainingRecord) -> None:
+    """Refuse a diverged model: every weight and the last value of every history series must be finite."""
+    bad_weights = sum(int(np.size(w) - np.isfinite(w).sum()) for w in model.get_weights())
+    bad_series = [key for key, values in record.history.items()
+                  if len(values) and isinstance(values[-1], (int, float)) and not np.isfinite(values[-1])]
+    if bad_weights or bad_series:
+        what = ([f"{bad_weights} weights are not finite"] if bad_weights else []) + [
+            f"the last {key} is {record.history[key][-1]}" for key in bad_series]
+        raise FloatingPointError(f"training {name} diverged ({'; '.join(what)}): it is not cached; "
+                                 "lower the learning rate")
+
+
+def sweep_stale_saves(max_age: float = STALE_SAVE_SECONDS) -> list[Path]:
+    """Delete the save folders of crashed processes (``.<entry>.*.part`` older than ``max_age`` seconds)."""
+    return [folder for folder in models_dir().glob(".*.part") if _remove_if_older(folder, max_age)]
+
+
+def _remove_if_older(folder: Path, max_age: float) -> bool:
+    try:
+        if time.time() - folder.stat().st_mtime < max_age:
+            return False
+    except OSError:
+        return False
+    shutil.rmtree(folder, ignore_errors=True)
+    log.info("removed %s, left by an interrupted save", folder.name)
+    return True
 
 
 @contextlib.contextmanager
@@ -247,7 +306,7 @@ def load_or_train(recipe: Recipe, retrain: bool = False) -> Trained:
     """Return the recipe's trained model from the cache, or train it and store it there."""
     folder = entry_dir(recipe)
     if not retrain:
-        cached = _load(recipe, folder)  # the common case, without waiting for any lock
+        cached = _load(recipe, folder, note=False)  # the common case, without waiting for any lock
         if cached is not None:
             return cached
     with _training_lock(folder):
@@ -255,6 +314,9 @@ def load_or_train(recipe: Recipe, retrain: bool = False) -> Trained:
             cached = _load(recipe, folder)  # trained by another process while we waited
             if cached is not None:
                 return cached
+        # holding the lock, any save folder of this entry was left by a process that crashed
+        for stale in folder.parent.glob(f".{folder.name}.*.part"):
+            _remove_if_older(stale, max_age=0)
         trained = train_fresh(recipe)
         _save(recipe, trained, folder)
     return trained

@@ -12,19 +12,27 @@ either way each model is trained once (see :func:`ganbook.cache.load_or_train`).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
+import logging
 import multiprocessing
 import os
 import signal
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 JOBS_VARIABLE = "GANBOOK_TRAIN_JOBS"
 # On 2 cores, six recipes took 106 s in two queues and 92 s in three: while one process waits on
 # Python or on TensorFlow's dispatch, another computes. Each process holds 1-1.5 GB.
 DEFAULT_JOBS = 3
+# More processes than one per core plus one only share the cores more thinly and add 1-1.5 GB each.
+EXTRA_JOBS_BEYOND_CORES = 1
+ORPHAN_POLL_SECONDS = 1.0
 
 # The recipes in decreasing order of their training time in a cold CI build (longest first keeps
 # the queues even at the end); recipes not listed train last, in name order.
@@ -32,10 +40,18 @@ LONGEST_FIRST = ("vae-20", "dcgan", "vae-2", "pet-classifier", "pet-dcgan", "lat
                  "cnn-judge", "ring-gan", "ring-gan-r1", "mlp-ce", "autoencoder", "mlp-talk", "softmax-regression")
 
 
+class WorkerDied(RuntimeError):
+    """A training process ended abruptly (killed, e.g. by the out-of-memory killer)."""
+
+
 def training_order(names: Iterable[str]) -> list[str]:
     """``names`` sorted longest first (by :data:`LONGEST_FIRST`), unknown names last in name order."""
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     return sorted(set(names), key=lambda name: (rank.get(name, len(rank)), name))
+
+
+def max_jobs() -> int:
+    return (os.cpu_count() or 1) + EXTRA_JOBS_BEYOND_CORES
 
 
 def default_jobs() -> int:
@@ -46,17 +62,58 @@ def default_jobs() -> int:
             jobs = int(value)
         except ValueError:
             jobs = 0
-        if jobs < 1:
-            raise ValueError(f"{JOBS_VARIABLE} must be a whole number >= 1, got {value!r}")
+        if not 1 <= jobs <= max_jobs():
+            raise ValueError(f"{JOBS_VARIABLE} must be a whole number from 1 to {max_jobs()} on this machine "
+                             f"(its cores plus one; each process holds 1-1.5 GB), got {value!r}")
         return jobs
     cores = os.cpu_count() or 1
-    return min(DEFAULT_JOBS, cores + 1) if cores > 1 else 1
+    return min(DEFAULT_JOBS, max_jobs()) if cores > 1 else 1
+
+
+def exit_when_orphaned(parent: int) -> None:
+    """Stop this process and its workers once ``parent`` is gone (a SIGKILL it could not pass on).
+
+    A thread polls the parent's pid: a process whose parent dies is adopted by another one.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_POLL_SECONDS)
+        _stop_workers()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
+
+
+def _stop_workers() -> None:
+    for child in multiprocessing.active_children():
+        child.kill()
+
+
+# In a worker: the folder where it notes which recipe it is training, so that the parent can name
+# the model whose worker died (concurrent.futures only says that "a process" died).
+_status_dir: Path | None = None
+
+
+def _start_worker(status_dir: str, parent: int) -> None:
+    global _status_dir
+    _status_dir = Path(status_dir)
+    exit_when_orphaned(parent)
+    _log_to_stdout()
+
+
+def _log_to_stdout() -> None:
+    """The cache's one-line notes (a damaged entry retrained) on the build's log, not on stderr."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(name)s: %(message)s")
 
 
 def train_one(name: str) -> tuple[str, float, bool]:
     """Load or train recipe ``name``; return (name, seconds, whether it came from the cache)."""
     from ganbook import zoo  # importing ganbook has already quietened TensorFlow's start-up
 
+    note = _status_dir / str(os.getpid()) if _status_dir else None
+    if note:
+        note.write_text(name)
     start = time.perf_counter()
     loaded = zoo.get(name).loaded
     seconds = time.perf_counter() - start
@@ -64,7 +121,40 @@ def train_one(name: str) -> tuple[str, float, bool]:
 
     keras.backend.clear_session()  # the worker goes on to the next recipe: free this one's graphs
     gc.collect()
+    if note:
+        note.unlink()
     return name, seconds, loaded
+
+
+def _in_progress(status_dir: Path) -> list[str]:
+    return sorted(path.read_text() for path in status_dir.iterdir())
+
+
+def _train_in_workers(order: list[str], jobs: int, report) -> list[tuple[str, float, bool]]:
+    """Train ``order`` in ``jobs`` spawned processes; raise :class:`WorkerDied` naming a lost model."""
+    done = []
+    # "spawn": fresh interpreters, never a fork of a process using TensorFlow. Each worker trains
+    # one recipe after another (an interpreter and TensorFlow per recipe cost about 4 s each).
+    with tempfile.TemporaryDirectory(prefix="ganbook-pretrain-") as status_dir:
+        executor = ProcessPoolExecutor(min(jobs, len(order)), mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_start_worker, initargs=(status_dir, os.getpid()))
+        try:
+            pending = {executor.submit(train_one, name) for name in order}
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    done.append(future.result())
+                    report(_describe(done[-1]))
+        except BaseException as error:  # a failed training, a dead worker, an interrupt: stop the rest now
+            executor.shutdown(wait=False, cancel_futures=True)
+            _stop_workers()
+            if isinstance(error, BrokenProcessPool):
+                lost = ", ".join(_in_progress(Path(status_dir))) or "a model"
+                raise WorkerDied(f"the training process of {lost} died (killed by a signal, perhaps the "
+                                 "out-of-memory killer: try fewer processes, GANBOOK_TRAIN_JOBS=1 or 2)") from None
+            raise
+        executor.shutdown(wait=True)
+    return done
 
 
 def pretrain(names: Sequence[str] | None = None, jobs: int = 1, report=None) -> list[tuple[str, float, bool]]:
@@ -81,23 +171,19 @@ def pretrain(names: Sequence[str] | None = None, jobs: int = 1, report=None) -> 
     done = []
     order = []
     for name in training_order(names or known):
-        if cache.has_entry(zoo.recipe(name)):  # a warm build starts no worker at all
+        if cache.has_entry(zoo.recipe(name)):  # verified; a warm build starts no worker at all
             done.append((name, 0.0, True))
             report(_describe(done[-1]))
         else:
             order.append(name)
-    with contextlib.ExitStack() as stack:
-        if jobs == 1:
-            outcomes = map(train_one, order)
-        else:
-            # "spawn": fresh interpreters, never a fork of a process using TensorFlow. Each worker trains
-            # one recipe after another (an interpreter and TensorFlow per recipe cost about 4 s each).
-            pool = stack.enter_context(multiprocessing.get_context("spawn").Pool(jobs))
-            outcomes = pool.imap_unordered(train_one, order)
-        for outcome in outcomes:
-            done.append(outcome)
-            report(_describe(outcome))
-    return done
+    if not order:
+        return done
+    if jobs == 1:
+        for name in order:
+            done.append(train_one(name))
+            report(_describe(done[-1]))
+        return done
+    return done + _train_in_workers(order, jobs, report)
 
 
 def _describe(outcome: tuple[str, float, bool]) -> str:
@@ -105,28 +191,54 @@ def _describe(outcome: tuple[str, float, bool]) -> str:
     return f"{name:20s} {'in the cache' if loaded else 'trained'} ({seconds:.0f} s)"
 
 
+def _stop(signum, frame) -> None:
+    # a build that stops early kills this process: take the workers with it, without waiting on the pool
+    _stop_workers()
+    os._exit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ganbook.pretrain", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="recipes to train (default: all)")
     parser.add_argument("--jobs", type=int, default=None,
                         help=f"trainings at a time (default: ${JOBS_VARIABLE}, else {DEFAULT_JOBS}, at most cores + 1)")
+    parser.add_argument("--check", action="store_true", help=f"only check ${JOBS_VARIABLE} and --jobs, then exit")
     args = parser.parse_args(argv)
-    # a build that stops early kills this process: exit through Python so the pool stops its workers too
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        jobs = args.jobs if args.jobs is not None else default_jobs()
+        if not 1 <= jobs <= max_jobs():
+            raise ValueError(f"--jobs must be from 1 to {max_jobs()} on this machine, got {jobs}")
+    except ValueError as error:
+        print(f"ganbook.pretrain: {error}", file=sys.stderr)
+        return 2
+    if args.check:
+        return 0
     from ganbook import cache
 
     if not cache.LOCKS_AVAILABLE:
         # without file locks a worker and a chapter could train the same model at once
         print("no file locks on this platform (fcntl): not pre-training; the chapters train their models", flush=True)
         return 0
+    cache.sweep_stale_saves()
     start = time.perf_counter()
-    jobs = args.jobs if args.jobs is not None else default_jobs()
-    done = pretrain(args.names or None, jobs=jobs)
+    try:
+        done = pretrain(args.names or None, jobs=jobs)
+    except WorkerDied as error:
+        print(f"ganbook.pretrain: {error}", file=sys.stderr, flush=True)
+        return 1
     trained = sum(not loaded for _, _, loaded in done)
     how = f" with {jobs} process{'es' if jobs > 1 else ''}" if trained else ""
     print(f"{len(done)} models ready ({trained} trained) in {time.perf_counter() - start:.0f} s{how}", flush=True)
     return 0
 
 
+def _guard_process() -> None:
+    """As a command: stop the workers on SIGTERM or when the parent dies; the cache's notes on stdout."""
+    signal.signal(signal.SIGTERM, _stop)
+    exit_when_orphaned(os.getppid())
+    _log_to_stdout()
+
+
 if __name__ == "__main__":
+    _guard_process()
     sys.exit(main())

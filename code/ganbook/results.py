@@ -2,7 +2,9 @@
 
 ``record("chap-vae", "20-d VAE test ELBO", value, "nats")`` stores the number in
 ``$GANBOOK_CACHE_DIR/results/<chapter>.json`` (written atomically) and returns it, so the text
-and the appendix read the same value.
+and the appendix read the same value. Each chapter runs in a kernel of its own: the first number a
+process records for a chapter starts that chapter's file afresh, so a number the chapter no longer
+records (renamed, removed) leaves the appendix at the chapter's next execution.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from ganbook import settings
 from ganbook.atomic import atomic_path
 
 
+_started: set[Path] = set()  # the chapters' files this process has started afresh
+
+
 def results_dir() -> Path:
     return settings.cache_dir() / "results"
 
@@ -25,10 +30,11 @@ def record(chapter: str, name: str, value: float, unit: str = "", digits: int = 
     if not math.isfinite(value):
         raise ValueError(f"headline number {name!r} of {chapter} is {value}: refusing to record it")
     path = results_dir() / f"{chapter}.json"
-    entries = json.loads(path.read_text()) if path.is_file() else {}
+    entries = json.loads(path.read_text()) if path in _started and path.is_file() else {}
     entries[name] = {"value": value, "unit": unit, "digits": digits}
     with atomic_path(path, suffix=".json") as temporary:
         temporary.write_text(json.dumps(entries, indent=1, sort_keys=True))
+    _started.add(path)
     return value
 
 

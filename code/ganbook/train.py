@@ -26,7 +26,10 @@ def one_hot(labels: np.ndarray, classes: int = 10) -> np.ndarray:
 
 
 def epoch_batches(x: np.ndarray, y: np.ndarray, batch_size: int, rng: np.random.Generator):
-    """Yield the full batches of one shuffled pass over (x, y)."""
+    """Yield the full batches of one shuffled pass over (x, y); a batch larger than the data is an error."""
+    if not 1 <= batch_size <= len(x):
+        # with no full batch, a loop counting steps would wait forever for one
+        raise ValueError(f"batch_size must be from 1 to the number of training examples ({len(x)}), got {batch_size}")
     order = rng.permutation(len(x))
     xs, ys = x[order], y[order]
     for start in range(0, len(x) - batch_size + 1, batch_size):

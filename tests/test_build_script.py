@@ -1,0 +1,192 @@
+"""scripts/build-book.sh and scripts/python-env.sh, run for real around stand-ins for the slow steps.
+
+A copy of the scripts runs in a folder of its own, in an "active virtual environment" whose
+``python`` passes every call to this test's interpreter except the installs and the pre-training,
+and whose ``jupyter-book`` writes a page and exits as each test asks. So the tests check what the
+script itself does: fail after a page with stderr, never turn green on a rerun that reads nothing
+again, stop every child on SIGTERM, reject a bad GANBOOK_TRAIN_JOBS first, and pass absolute folders.
+Also: every legend in the book and the package has an explicit location.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+import built_pages  # noqa: E402
+
+FAKE_PYTHON = """#!/usr/bin/env bash
+case "$*" in
+  "-m pip install"*) echo "pip install $*" >> "$LOG"; exit 0 ;;
+  "-m ganbook.pretrain") echo "pretrain $$ GANBOOK_CACHE_DIR=$GANBOOK_CACHE_DIR" >> "$LOG"; sleep "${PRETRAIN_SECONDS:-0}"; exit 0 ;;
+esac
+exec "$REAL_PYTHON" "$@"
+"""
+
+# Writes a page (with a stderr block when PAGE_STDERR=1), notes whether Sphinx's saved environment
+# was there, waits BOOK_SECONDS and exits with BOOK_STATUS.
+FAKE_JUPYTER_BOOK = """#!/usr/bin/env bash
+echo "jupyter-book $$ $* doctrees=$([ -d _build/.doctrees ] && echo kept || echo fresh)" >> "$LOG"
+mkdir -p _build/html _build/.doctrees
+if [ "${PAGE_STDERR:-0}" = "1" ]; then
+  echo '<div class="cell_output docutils container"><div class="output stderr">noise</div></div>' > _build/html/intro.html
+else
+  echo '<p>fine</p>' > _build/html/intro.html
+fi
+sleep "${BOOK_SECONDS:-0}"
+exit "${BOOK_STATUS:-0}"
+"""
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the scripts and the package's source, with a fake active environment."""
+    root = tmp_path / "book"
+    shutil.copytree(REPO / "scripts", root / "scripts")
+    shutil.copytree(REPO / "code" / "ganbook", root / "code" / "ganbook")
+    shutil.copy(REPO / "pyproject.toml", root)
+    env_bin = tmp_path / "env" / "bin"
+    env_bin.mkdir(parents=True)
+    for name, text in (("python", FAKE_PYTHON), ("jupyter-book", FAKE_JUPYTER_BOOK)):
+        (env_bin / name).write_text(text)
+        (env_bin / name).chmod(0o755)
+    return root
+
+
+def run_build(project: Path, wait: bool = True, **variables: str):
+    env = {"HOME": str(project.parent), "PATH": "/usr/bin:/bin", "VIRTUAL_ENV": str(project.parent / "env"),
+           "REAL_PYTHON": sys.executable, "LOG": str(project / "log"), "GANBOOK_SKIP_PDF": "1", **variables}
+    process = subprocess.Popen(["bash", "scripts/build-book.sh"], cwd=project, env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if not wait:
+        return process
+    output, _ = process.communicate(timeout=120)
+    return process.returncode, output
+
+
+def log_lines(project: Path, prefix: str) -> list[str]:
+    path = project / "log"
+    return [line for line in path.read_text().splitlines() if line.startswith(prefix)] if path.exists() else []
+
+
+def test_a_clean_build_passes_and_a_second_run_skips_the_install(project):
+    status, output = run_build(project)
+    assert status == 0, output
+    assert (project / "_build" / ".ganbook-last-build").read_text().strip() == "ok"
+    status, output = run_build(project)
+    assert status == 0, output
+    assert len(log_lines(project, "pip install")) == 1, "nothing changed: the second run must not run pip"
+    assert log_lines(project, "jupyter-book")[-1].endswith("doctrees=kept")
+
+
+def test_a_page_with_stderr_fails_the_build_even_when_jupyter_book_succeeds(project):
+    status, output = run_build(project, PAGE_STDERR="1")
+    assert status != 0
+    assert "built page intro.html shows error output: output stderr" in output
+
+
+def test_a_failed_build_is_not_green_on_a_rerun_that_reads_nothing_again(project):
+    status, _ = run_build(project, BOOK_STATUS="1")
+    assert status != 0
+    assert (project / "_build" / ".ganbook-last-build").read_text().strip() != "ok"
+    status, output = run_build(project)
+    assert status == 0, output
+    assert "the last build did not finish cleanly" in output
+    assert log_lines(project, "jupyter-book")[-1].endswith("doctrees=fresh"), \
+        "after a failure Sphinx must start from a fresh environment, reading every page again"
+
+
+def test_sigterm_stops_the_book_build_and_the_pretraining(project):
+    process = run_build(project, wait=False, BOOK_SECONDS="60", PRETRAIN_SECONDS="60")
+    deadline = time.monotonic() + 30
+    while len(log_lines(project, "jupyter-book")) < 1 or len(log_lines(project, "pretrain")) < 1:
+        assert time.monotonic() < deadline, "the build did not start its children"
+        time.sleep(0.1)
+    children = [int(log_lines(project, prefix)[0].split()[1]) for prefix in ("jupyter-book", "pretrain")]
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=30)
+    assert process.returncode == 143
+    time.sleep(0.5)
+    alive = [pid for pid in children if _alive(pid)]
+    assert not alive, f"processes {alive} outlived the build script"
+
+
+def test_a_bad_number_of_training_processes_stops_the_build_before_it_starts(project):
+    status, output = run_build(project, GANBOOK_TRAIN_JOBS="1000")
+    assert status != 0 and "GANBOOK_TRAIN_JOBS" in output
+    assert log_lines(project, "jupyter-book") == [] and log_lines(project, "pretrain") == []
+
+
+def test_relative_cache_and_data_folders_are_made_absolute_once(project):
+    status, output = run_build(project, GANBOOK_CACHE_DIR="my-cache")
+    assert status == 0, output
+    assert log_lines(project, "pretrain")[0].endswith(f"GANBOOK_CACHE_DIR={project}/my-cache")
+
+
+def test_an_unsupported_active_environment_is_named(project, tmp_path):
+    python = tmp_path / "env" / "bin" / "python"
+    python.write_text("#!/usr/bin/env bash\necho 'Python 3.9.0'\nexit 1\n")
+    status, output = run_build(project)
+    assert status != 0 and "The active environment" in output and "Deactivate it" in output
+
+
+def test_check_finds_error_output_and_forget_failed_drops_those_executions(tmp_path):
+    html = tmp_path / "html"
+    html.mkdir()
+    (html / "ok.html").write_text("<p>fine</p>")
+    (html / "bad.html").write_text('<div class="output stderr">warning</div>')
+    assert built_pages.page_problems(html) == {"bad.html": ["output stderr"]}
+    jupyter_cache = pytest.importorskip("jupyter_cache")
+    nbformat = pytest.importorskip("nbformat")
+    cache = jupyter_cache.get_cache(tmp_path / ".jupyter_cache")
+    for name, stream in (("clean", "stdout"), ("noisy", "stderr")):
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            f"print({name!r})", outputs=[nbformat.v4.new_output("stream", name=stream, text=name)])])
+        path = tmp_path / f"{name}.ipynb"
+        nbformat.write(notebook, path)
+        cache.cache_notebook_file(path, check_validity=False)
+    assert [Path(uri).name for uri in built_pages.forget_failed(tmp_path)] == ["noisy.ipynb"]
+    assert [Path(record.uri).name for record in cache.list_cache_records()] == ["clean.ipynb"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+LEGEND_CALL = re.compile(r"\.legend\(")
+
+
+def _call_arguments(text: str, start: int) -> str:
+    """The text between the parenthesis at ``start`` and the one that closes it."""
+    depth = 0
+    for i in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start + 1 : i]
+    return text[start + 1 :]
+
+
+def test_every_legend_names_its_location():
+    # matplotlib warns that loc="best" "can be slow" when a defaulted placement takes over a second:
+    # on a busy machine that stderr line failed the -W build. An explicit loc (even "best") never warns.
+    files = sorted((REPO / "book").glob("*.md")) + sorted((REPO / "code" / "ganbook").rglob("*.py"))
+    loose = []
+    for path in files:
+        text = path.read_text()
+        for match in LEGEND_CALL.finditer(text):
+            if "loc=" not in _call_arguments(text, match.end() - 1):
+                loose.append(f"{path.relative_to(REPO)}:{text.count(chr(10), 0, match.start()) + 1}")
+    assert not loose, f"legend() without loc= (fails the -W build under load): {loose}"
