@@ -9,6 +9,7 @@ import pytest
 
 from ganbook import evaluation
 from ganbook.models import classifier
+from tests.test_metrics import spoilt
 
 
 def test_inception_score_is_k_for_confident_balanced_and_1_for_collapsed_predictions():
@@ -92,3 +93,71 @@ def test_judge_outputs_shapes_and_report():
 def test_softmax_is_stable_and_normalised():
     p = evaluation.softmax(np.array([[1000.0, 1000.0], [0.0, np.log(3.0)]]))
     np.testing.assert_allclose(p, [[0.5, 0.5], [0.25, 0.75]])
+
+
+# ------------------------------------------------------------ bad input gets a clear ValueError
+
+PROBABILITIES = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.5, 0.4, 0.1]])
+FEATURES = np.random.default_rng(5).normal(size=(20, 3))
+MEAN, COV = np.zeros(2), np.eye(2)
+GREY = np.full((4, 784), 0.5)
+
+
+@pytest.mark.parametrize("score", [evaluation.max_confidence, evaluation.class_histogram,
+                                   evaluation.inception_score])
+@pytest.mark.parametrize("probabilities, match", [
+    pytest.param(np.zeros((0, 10)), "probabilities is empty", id="empty"),
+    pytest.param(spoilt(PROBABILITIES, np.nan), "probabilities has 1 non-finite", id="NaN"),
+    pytest.param(spoilt(PROBABILITIES, np.inf), "probabilities has 1 non-finite", id="inf"),
+])
+def test_probability_scores_reject_empty_and_non_finite_input(score, probabilities, match):
+    with pytest.raises(ValueError, match=match):
+        score(probabilities)
+
+
+@pytest.mark.parametrize("function, arguments, match", [
+    pytest.param(evaluation.softmax, (spoilt(PROBABILITIES, np.nan),), "logits has 1 non-finite",
+                 id="softmax NaN"),
+    pytest.param(evaluation.softmax, (spoilt(PROBABILITIES, np.inf),), "logits has 1 non-finite",
+                 id="softmax inf"),
+    pytest.param(evaluation.softmax, (np.zeros((0, 3)),), "logits is empty", id="softmax empty"),
+    pytest.param(evaluation.kl_from_uniform, ([np.nan, 1.0],), "histogram has 1 non-finite", id="KL NaN"),
+    pytest.param(evaluation.kl_from_uniform, ([],), "histogram is empty", id="KL empty"),
+    pytest.param(evaluation.frechet_distance, (spoilt(FEATURES, np.nan), FEATURES),
+                 "features_a has 1 non-finite", id="Frechet NaN"),
+    pytest.param(evaluation.frechet_distance, (FEATURES, spoilt(FEATURES, np.inf)),
+                 "features_b has 1 non-finite", id="Frechet inf"),
+    pytest.param(evaluation.gaussian_frechet_distance, (spoilt(MEAN, np.nan), COV, MEAN, COV),
+                 "mean_a has 1 non-finite", id="Gaussian Frechet NaN mean"),
+    pytest.param(evaluation.gaussian_frechet_distance, (MEAN, COV, MEAN, spoilt(COV, np.nan)),
+                 "cov_b has 1 non-finite", id="Gaussian Frechet NaN covariance"),
+])
+def test_softmax_kl_and_frechet_reject_empty_and_non_finite_input(function, arguments, match):
+    with pytest.raises(ValueError, match=match):
+        function(*arguments)
+
+
+@pytest.fixture(scope="module")
+def small_judge():
+    return classifier.build_cnn(width=4, features=8)
+
+
+@pytest.mark.parametrize("images, match", [
+    pytest.param(spoilt(GREY, np.nan), "images has 1 non-finite", id="NaN pixel"),
+    pytest.param(GREY * 255, "divide uint8 images by 255", id="0-255 image"),
+    pytest.param(GREY - 1, r"found \[-0.5, -0.5\]", id="negative pixels"),
+    pytest.param(GREY[:0], "images is empty", id="no images"),
+])
+def test_judge_outputs_rejects_images_that_are_not_finite_in_unit_range(small_judge, images, match):
+    with pytest.raises(ValueError, match=match):
+        evaluation.judge_outputs(small_judge, images)
+
+
+@pytest.mark.parametrize("images, reference, match", [
+    pytest.param(spoilt(GREY, np.nan), np.zeros((4, 8)), "images has 1 non-finite", id="NaN image"),
+    pytest.param(GREY, spoilt(np.zeros((4, 8)), np.nan), "reference_features has 1 non-finite",
+                 id="NaN reference feature"),
+])
+def test_judge_report_rejects_non_finite_input(small_judge, images, reference, match):
+    with pytest.raises(ValueError, match=match):
+        evaluation.judge_report(small_judge, images, reference)

@@ -74,3 +74,65 @@ def test_parzen_for_many_sigmas_matches_one_sigma_at_a_time():
     assert together.shape == (3, 40)
     for row, sigma in zip(together, sigmas):
         np.testing.assert_allclose(row, metrics.parzen_log_likelihood(samples, x, sigma), rtol=1e-6)
+
+
+# ------------------------------------------------------------ bad input gets a clear ValueError
+
+RNG = np.random.default_rng(4)
+SAMPLES, VALIDATION, TEST = (RNG.random((50, 4)) for _ in range(3))
+BINARY = (RNG.random((6, 4)) > 0.5).astype(np.float32)
+
+
+def spoilt(array: np.ndarray, value: float) -> np.ndarray:
+    """A float copy of ``array`` with one entry replaced by ``value`` (NaN, inf, ...)."""
+    copy = np.array(array, np.float64)
+    copy.flat[copy.size // 2] = value
+    return copy
+
+
+@pytest.mark.parametrize("samples, validation, test, match", [
+    pytest.param(spoilt(SAMPLES, np.nan), VALIDATION, TEST, "samples has 1 non-finite", id="NaN sample"),
+    pytest.param(SAMPLES, spoilt(VALIDATION, np.nan), TEST, "validation has 1 non-finite",
+                 id="NaN validation pixel"),
+    pytest.param(SAMPLES, VALIDATION, spoilt(TEST, np.inf), "test has 1 non-finite", id="inf test pixel"),
+    pytest.param(SAMPLES[:0], VALIDATION, TEST, "samples is empty", id="no samples"),
+    pytest.param(SAMPLES, VALIDATION, TEST[:0], "test is empty", id="no test images"),
+])
+def test_parzen_evaluation_rejects_non_finite_or_empty_input(samples, validation, test, match):
+    with pytest.raises(ValueError, match=match):
+        metrics.parzen_evaluation(samples, validation, test)
+
+
+@pytest.mark.parametrize("function, arguments, match", [
+    pytest.param(metrics.parzen_log_likelihood, (SAMPLES, spoilt(TEST, np.nan), 0.3), "x has 1 non-finite",
+                 id="Parzen NaN x"),
+    pytest.param(metrics.parzen_log_likelihood, (SAMPLES, TEST, np.inf), "sigmas has 1 non-finite",
+                 id="Parzen infinite sigma"),
+    pytest.param(metrics.parzen_log_likelihoods, (SAMPLES, TEST, []), "sigmas is empty",
+                 id="Parzen no sigmas"),
+    pytest.param(metrics.parzen_log_likelihoods, (SAMPLES, TEST[:0], [0.3]), "x is empty", id="Parzen no x"),
+    pytest.param(metrics.mean_and_standard_error, ([],), "values is empty", id="mean of nothing"),
+    pytest.param(metrics.mean_and_standard_error, ([1.0],), "2 or more values", id="s.e. of one value"),
+    pytest.param(metrics.mean_and_standard_error, ([1.0, np.nan],), "values has 1 non-finite",
+                 id="mean with NaN"),
+    pytest.param(metrics.kmeans_centroids, (spoilt(SAMPLES, np.nan), 3), "x has 1 non-finite",
+                 id="k-means NaN"),
+    pytest.param(metrics.kmeans_centroids, (SAMPLES, 0), "1 <= k <= n", id="k-means k = 0"),
+    pytest.param(metrics.kmeans_centroids, (SAMPLES[:2], 3), "1 <= k <= n", id="k-means k > n"),
+])
+def test_parzen_standard_error_and_kmeans_reject_bad_input(function, arguments, match):
+    with pytest.raises(ValueError, match=match):
+        function(*arguments)
+
+
+@pytest.mark.parametrize("x, k, chunk, match", [
+    pytest.param(BINARY, 0, 100, "k and chunk must be >= 1", id="k = 0"),
+    pytest.param(BINARY, -1, 100, "k and chunk must be >= 1", id="k < 0"),
+    pytest.param(BINARY, 5, 0, "k and chunk must be >= 1", id="chunk = 0"),
+    pytest.param(BINARY[:0], 1, 1, "x is empty", id="no images"),
+    pytest.param(spoilt(BINARY, np.nan), 1, 1, "x has 1 non-finite", id="NaN pixel"),
+])
+def test_importance_weighted_bound_rejects_bad_input(x, k, chunk, match):
+    # the checks come before the model is called, so no model is needed
+    with pytest.raises(ValueError, match=match):
+        metrics.importance_weighted_bound(None, None, x, k, chunk=chunk)

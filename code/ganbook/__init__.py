@@ -4,18 +4,18 @@ Module map (arrows: "imports"; nothing imports the chapters or tests, only chapt
 benchmark, ``pretrain`` and tests import ``zoo``):
 
 - ``settings``  where data and caches live; quiet TensorFlow start-up (imported first).
-- ``atomic``    write-then-rename for files and folders.
+- ``atomic``    write-then-rename for files and folders; a file's SHA-256.
 - ``data``      real data loaders (MNIST, cats vs dogs): numpy in, numpy out   -> settings, atomic
 - ``models/``   one family per module (classifier, memorizer, autoencoder, vae, gan, ring_gan, pets) and
                 ``noise`` (seeded Philox draws inside training steps): pure Keras
 - ``toy``       the ring of eight Gaussians and its mode-coverage count: numpy only
 - ``train``     compiled training loops returning histories                    -> cache (TrainingRecord)
-- ``cache``     the content-keyed store of trained models                      -> settings, atomic
+- ``cache``     the content-keyed store of trained models (verified, never NaN) -> settings, atomic
 - ``recipes``   the book's named recipes, registered with ``zoo``              -> data, toy, models, train, metrics, cache
 - ``zoo``       ``zoo.get(name)``: a trained model, from the cache when it can -> cache, recipes
 - ``metrics``   IWAE bound, Parzen windows, k-means: numpy/TensorFlow only
 - ``evaluation`` a classifier judges generated images: confidence, class balance, Inception Score,
-                Fréchet distance: numpy/TensorFlow only
+                Fréchet distance                                               -> metrics (input checks)
 - ``sampling``  draw flat images in [0, 1] from each generator family (given trained models)
 - ``density``   GAN theory checks by quadrature; a generator's Jacobian density; inverting G
 - ``dynamics``  the Dirac-GAN's gradient dynamics: numpy only

@@ -2,27 +2,71 @@
 
 Loaders return numpy arrays. They read ``GANBOOK_DATA_DIR`` when it holds the files (and
 never write there), and otherwise download the public originals with ``pooch``, checking
-known SHA-256 sums. Every problem raises :class:`DataError` naming the file and the fix.
+known SHA-256 sums. Every problem raises :class:`DataError` naming the file and the fix, except
+a damaged file in the cache (a download or a derived array), which is deleted, fetched or built
+again, and reported in one line on the module's logger (INFO: a repaired cache is no error, and a
+chapter's stderr must stay empty; the build's pre-training prints these lines).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ganbook import settings
+from ganbook import atomic
 from ganbook.atomic import atomic_directory, atomic_path
+
+log = logging.getLogger(__name__)
 
 
 class DataError(RuntimeError):
     """A data file is missing, corrupt or malformed; the message names the file and the fix."""
+
+
+def local_data_dir() -> Path | None:
+    """The folder named by GANBOOK_DATA_DIR, None when unset; DataError when it names no folder.
+
+    A mistyped path must not silently fall back to a download (or to an offline failure that
+    blames the network).
+    """
+    local = settings.data_dir()
+    if local is None or local.is_dir():
+        return local
+    problem = "is a file, not a folder" if local.exists() else "does not exist"
+    raise DataError(
+        f"{settings.DATA_DIR_VARIABLE}={local} {problem}. Fix: point it at the folder that holds mnist/ and "
+        f"{CATS_DOGS_FOLDER}/ (for example ../shared/data), or unset it to download the data."
+    )
+
+
+def _unreadable(path: Path) -> DataError:
+    return DataError(f"cannot read {path}: permission denied. Fix: make it readable (chmod a+r) or point "
+                     f"{settings.DATA_DIR_VARIABLE} at a readable copy.")
+
+
+def _describe(error: BaseException) -> str:
+    """``zlib.error: Error -3 ...``: the bare class name of some errors (``error``) says nothing."""
+    kind = type(error)
+    name = kind.__name__ if kind.__module__ in ("builtins", __name__) else f"{kind.__module__}.{kind.__name__}"
+    return f"{name}: {error}"
+
+
+def _quiet_pooch():
+    """pooch, imported only when something must be downloaded, with its INFO lines silenced."""
+    import pooch
+
+    pooch.get_logger().setLevel("WARNING")  # its "Downloading ..." line on stderr would break -W builds
+    return pooch
 
 
 # --------------------------------------------------------------------------- MNIST
@@ -73,13 +117,12 @@ class MNIST:
     validation: Split | None = None
 
 
-def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a data file; DataError naming it when it cannot be read."""
+    try:
+        return atomic.sha256_of(path)
+    except PermissionError:
+        raise _unreadable(path) from None
 
 
 def verify_checksum(path: Path, expected_sha256: str) -> None:
@@ -101,6 +144,8 @@ def read_idx(path: Path, expected_magic: int, expected_shape: tuple[int, ...]) -
             raw = handle.read()
     except FileNotFoundError:
         raise DataError(f"{path} does not exist; set GANBOOK_DATA_DIR to a folder that has it") from None
+    except PermissionError:  # an OSError, but not a corrupt file
+        raise _unreadable(path) from None
     except (EOFError, OSError, zlib.error) as error:
         raise DataError(
             f"{path} is not a complete gzip file ({error}); it is truncated or corrupt: "
@@ -127,9 +172,7 @@ def read_idx(path: Path, expected_magic: int, expected_shape: tuple[int, ...]) -
 
 def _download(name: str, known_sha256: str, urls: tuple[str, ...], folder: Path) -> Path:
     """Fetch ``name`` from the first mirror that answers, into the cache, checking its hash."""
-    import pooch  # imported here: only needed when the files are not local
-
-    pooch.get_logger().setLevel("WARNING")  # its "Downloading ..." line on stderr would break -W builds
+    pooch = _quiet_pooch()
     errors = []
     for base in urls:
         try:
@@ -140,7 +183,7 @@ def _download(name: str, known_sha256: str, urls: tuple[str, ...], folder: Path)
         except Exception as error:  # noqa: BLE001 - every failure is reported below
             errors.append(f"{base}{name}: {error}")
     raise DataError(
-        f"data file {name} is not in GANBOOK_DATA_DIR ({settings.data_dir()}) nor in the cache ({folder}), "
+        f"data file {name} is not in GANBOOK_DATA_DIR ({local_data_dir()}) nor in the cache ({folder}), "
         "and downloading it failed:\n  " + "\n  ".join(errors) + "\n"
         "Fix: connect to the internet, or set GANBOOK_DATA_DIR to a folder holding "
         f"{folder.name}/{name} (for example ../shared/data)."
@@ -149,7 +192,7 @@ def _download(name: str, known_sha256: str, urls: tuple[str, ...], folder: Path)
 
 def locate_file(subfolder: str, name: str, known_sha256: str, urls: tuple[str, ...]) -> Path:
     """Path of a verified data file: from GANBOOK_DATA_DIR, else the cache, else a download."""
-    local = settings.data_dir()
+    local = local_data_dir()
     if local is not None and (local / subfolder / name).is_file():
         path = local / subfolder / name
         verify_checksum(path, known_sha256)
@@ -162,6 +205,7 @@ def locate_file(subfolder: str, name: str, known_sha256: str, urls: tuple[str, .
             return cached
         except DataError:
             cached.unlink()  # a corrupt cached download is replaced, never trusted
+            log.info("deleted the damaged download %s (wrong SHA-256); downloading it again", cached)
     return _download(name, known_sha256, urls, folder)
 
 
@@ -219,11 +263,23 @@ def binarize(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 CATS_DOGS_FOLDER = "cats_and_dogs_filtered"
 CATS_DOGS_URL = "https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip"
+CATS_DOGS_ARCHIVE = "cats_and_dogs_filtered.zip"
 CATS_DOGS_CLASSES = ("cats", "dogs")  # label 0 = cat, 1 = dog
 CATS_DOGS_COUNTS = {"train": 1000, "validation": 500}  # images per class
 # SHA-256 over the sorted lines "relative/path sha256\n" of all 3,000 JPEGs (see _content_digest).
+# Google publishes no SHA-256 of the zip itself, so the archive is downloaded unpinned and its
+# extracted content is checked against this digest before it is used (see _check_extracted_cats_dogs).
 CATS_DOGS_CONTENT_SHA256 = "7d0418bfcd35ecb61c47f2189e318bb9851a76193526948928970d4522c0960e"
 CATS_DOGS_SIZES = (32, 64)
+RGB_CHANNELS = 3
+# The archive already in the cache, then one fresh download: a second bad copy is not a glitch.
+ARCHIVE_ATTEMPTS = 2
+# What zipfile raises for a truncated or garbled archive (DataError: unsafe member or wrong content).
+DAMAGED_ARCHIVE_ERRORS = (DataError, zipfile.BadZipFile, EOFError, zlib.error)
+# What np.load and reading its members raise for a truncated, garbled or incomplete .npz.
+DAMAGED_NPZ_ERRORS = (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error)
+# Named in a content-mismatch message; more would only bury the first ones.
+MAX_NAMED_FILES = 5
 # Bump when _downscale changes, so cached arrays and models trained on them are rebuilt.
 DOWNSCALE_VERSION = 1
 
@@ -251,8 +307,53 @@ def check_cats_dogs_folder(root: Path) -> None:
             raise DataError(f"{folder} holds {found} JPEGs, expected {per_class}: the copy is incomplete")
 
 
-def safe_extract(archive: Path, target: Path) -> None:
-    """Extract a zip into ``target`` atomically, refusing members that would land outside it."""
+def _open_rgb(path: Path):
+    """A JPEG decoded to an RGB PIL image; DataError naming the file when it is unreadable or corrupt."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return image.convert("RGB")  # convert() decodes every pixel, so truncation shows up here
+    except PermissionError:
+        raise _unreadable(path) from None
+    except (OSError, SyntaxError, ValueError) as error:  # PIL's ways of saying "not a valid image"
+        raise DataError(
+            f"{path} is not a readable JPEG ({error}): it is truncated or corrupt; replace it with an "
+            "unmodified copy"
+        ) from None
+
+
+def _undecodable_jpegs(root: Path) -> list[Path]:
+    """The JPEGs under ``root`` that fail to decode (slow: only for explaining a content mismatch)."""
+    broken = []
+    for path in sorted(root.glob("*/*/*.jpg")):
+        try:
+            _open_rgb(path)
+        except DataError:
+            broken.append(path)
+    return broken
+
+
+def _verify_cats_dogs_content(root: Path) -> None:
+    """Raise DataError, naming any corrupt JPEG, unless the JPEGs under ``root`` are Google's originals."""
+    digest = _content_digest(root)
+    if digest == CATS_DOGS_CONTENT_SHA256:
+        return
+    broken = _undecodable_jpegs(root)
+    named = ", ".join(str(path) for path in broken[:MAX_NAMED_FILES])
+    culprits = f"; these do not decode (truncated or corrupt): {named}" if broken else ""
+    raise DataError(
+        f"the JPEGs under {root} differ from Google's cats_and_dogs_filtered set (content sha256 {digest}, "
+        f"expected {CATS_DOGS_CONTENT_SHA256}){culprits}; replace the folder with an unmodified copy"
+    )
+
+
+def safe_extract(archive: Path, target: Path, check: Callable[[Path], None] | None = None) -> None:
+    """Extract a zip into ``target`` atomically, refusing members that would land outside it.
+
+    ``check``, when given, is called on the extracted staging folder before it replaces ``target``;
+    if it raises, nothing is left behind.
+    """
     target = Path(target)
     with zipfile.ZipFile(archive) as bundle:
         with atomic_directory(target) as staging:
@@ -265,31 +366,64 @@ def safe_extract(archive: Path, target: Path) -> None:
                         f"{target}; refusing to extract it (the archive is corrupt or malicious: delete it)"
                     )
             bundle.extractall(root)
+            if check is not None:
+                check(root)
+
+
+def _check_extracted_cats_dogs(staging: Path) -> None:
+    """Raise DataError unless an extracted archive holds exactly Google's 3,000 JPEGs."""
+    root = staging / CATS_DOGS_FOLDER
+    if not root.is_dir():
+        raise DataError(f"the archive has no {CATS_DOGS_FOLDER}/ folder")
+    check_cats_dogs_folder(root)
+    _verify_cats_dogs_content(root)
+
+
+def _retrieve_cats_dogs_archive(downloads: Path) -> Path:
+    """The archive in the cache, downloaded first when it is not there."""
+    try:
+        # known_hash=None: no published SHA-256 of the zip exists; its content is verified after extraction
+        archive = _quiet_pooch().retrieve(
+            url=CATS_DOGS_URL, known_hash=None, fname=CATS_DOGS_ARCHIVE, path=downloads, progressbar=False
+        )
+    except Exception as error:  # noqa: BLE001
+        raise DataError(
+            f"the cats-vs-dogs images are not in GANBOOK_DATA_DIR ({local_data_dir()}) nor in the cache, "
+            f"and downloading {CATS_DOGS_URL} failed ({error}). Fix: connect to the internet, or set "
+            f"GANBOOK_DATA_DIR to a folder holding {CATS_DOGS_FOLDER}/ (for example ../shared/data)."
+        ) from None
+    return Path(archive)
+
+
+def _extract_cats_dogs(extracted: Path) -> None:
+    """Extract a verified archive into ``extracted``, deleting and downloading again a damaged one."""
+    downloads = settings.cache_dir() / "downloads"
+    for attempt in range(1, ARCHIVE_ATTEMPTS + 1):
+        archive = _retrieve_cats_dogs_archive(downloads)
+        try:
+            safe_extract(archive, extracted, check=_check_extracted_cats_dogs)
+            return
+        except DAMAGED_ARCHIVE_ERRORS as error:
+            archive.unlink(missing_ok=True)  # never trusted again, so the next run downloads afresh
+            if attempt == ARCHIVE_ATTEMPTS:
+                raise DataError(
+                    f"the cats-vs-dogs archive {archive} is damaged or not the original even after a fresh "
+                    f"download from {CATS_DOGS_URL} ({_describe(error)}); it was deleted. Fix: run "
+                    f"again later, or set GANBOOK_DATA_DIR to a folder holding {CATS_DOGS_FOLDER}/ "
+                    "(for example ../shared/data)."
+                ) from None
+            log.info("deleted the damaged archive %s (%s); downloading it again", archive, _describe(error))
 
 
 def _cats_dogs_root() -> Path:
     """The folder of JPEGs: GANBOOK_DATA_DIR's copy, else an extracted download in the cache."""
-    local = settings.data_dir()
+    local = local_data_dir()
     if local is not None and (local / CATS_DOGS_FOLDER).is_dir():
         return local / CATS_DOGS_FOLDER
     extracted = settings.cache_dir() / "downloads" / "cats_dogs"
     root = extracted / CATS_DOGS_FOLDER
     if not root.is_dir():
-        import pooch
-
-        pooch.get_logger().setLevel("WARNING")
-        try:
-            archive = pooch.retrieve(
-                url=CATS_DOGS_URL, known_hash=None, fname="cats_and_dogs_filtered.zip",
-                path=settings.cache_dir() / "downloads", progressbar=False,
-            )
-        except Exception as error:  # noqa: BLE001
-            raise DataError(
-                f"the cats-vs-dogs images are not in GANBOOK_DATA_DIR ({local}) nor in the cache, and downloading "
-                f"{CATS_DOGS_URL} failed ({error}). Fix: connect to the internet, or set GANBOOK_DATA_DIR to a "
-                f"folder holding {CATS_DOGS_FOLDER}/ (for example ../shared/data)."
-            ) from None
-        safe_extract(Path(archive), extracted)
+        _extract_cats_dogs(extracted)
     return root
 
 
@@ -297,23 +431,17 @@ def _downscale(path: Path, size: int) -> np.ndarray:
     """Centre-crop a JPEG to a square and resize it to size x size RGB with an antialiasing filter."""
     from PIL import Image
 
-    with Image.open(path) as image:
-        image = image.convert("RGB")
-        width, height = image.size
-        side = min(width, height)
-        left, top = (width - side) // 2, (height - side) // 2
-        square = image.crop((left, top, left + side, top + side))
-        return np.asarray(square.resize((size, size), Image.Resampling.LANCZOS), dtype=np.uint8)
+    image = _open_rgb(path)
+    width, height = image.size
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    square = image.crop((left, top, left + side, top + side))
+    return np.asarray(square.resize((size, size), Image.Resampling.LANCZOS), dtype=np.uint8)
 
 
 def _build_cats_dogs_arrays(root: Path, size: int) -> dict[str, np.ndarray]:
     check_cats_dogs_folder(root)
-    digest = _content_digest(root)
-    if digest != CATS_DOGS_CONTENT_SHA256:
-        raise DataError(
-            f"the JPEGs under {root} differ from Google's cats_and_dogs_filtered set (content sha256 {digest}, "
-            f"expected {CATS_DOGS_CONTENT_SHA256}); replace the folder with an unmodified copy"
-        )
+    _verify_cats_dogs_content(root)
     arrays = {}
     for split in CATS_DOGS_COUNTS:
         images, labels = [], []
@@ -325,6 +453,35 @@ def _build_cats_dogs_arrays(root: Path, size: int) -> dict[str, np.ndarray]:
         arrays[f"x_{split}"] = np.stack(images)
         arrays[f"y_{split}"] = np.asarray(labels, dtype=np.uint8)
     return arrays
+
+
+def _expected_arrays(size: int) -> dict[str, tuple[int, ...]]:
+    """Name -> shape of every array a cats-vs-dogs .npz must hold (all uint8)."""
+    shapes = {}
+    for split, per_class in CATS_DOGS_COUNTS.items():
+        count = per_class * len(CATS_DOGS_CLASSES)
+        shapes[f"x_{split}"] = (count, size, size, RGB_CHANNELS)
+        shapes[f"y_{split}"] = (count,)
+    return shapes
+
+
+def _read_derived(cache_file: Path, size: int) -> dict[str, np.ndarray] | None:
+    """The cached arrays; None when there are none, or (after deleting the file) when it is damaged."""
+    if not cache_file.is_file():
+        return None
+    expected = _expected_arrays(size)
+    try:
+        with np.load(cache_file) as stored:
+            arrays = {name: stored[name] for name in expected}  # decompresses here: may raise zlib.error
+        for name, shape in expected.items():
+            found = arrays[name]
+            if found.shape != shape or found.dtype != np.uint8:
+                raise ValueError(f"{name} is {found.dtype} {found.shape}, expected uint8 {shape}")
+        return arrays
+    except DAMAGED_NPZ_ERRORS as error:
+        cache_file.unlink(missing_ok=True)  # otherwise every later run would fail on it again
+        log.info("deleted the damaged derived file %s (%s); rebuilding it", cache_file, _describe(error))
+        return None
 
 
 @dataclass(frozen=True)
@@ -344,13 +501,7 @@ def load_cats_dogs(size: int = 32) -> CatsDogs:
     if size not in CATS_DOGS_SIZES:
         raise ValueError(f"size must be one of {CATS_DOGS_SIZES}, got {size!r}")
     cache_file = settings.cache_dir() / "derived" / f"cats_dogs_{size}_v{DOWNSCALE_VERSION}_{CATS_DOGS_CONTENT_SHA256[:12]}.npz"
-    arrays = None
-    if cache_file.is_file():
-        try:
-            with np.load(cache_file) as stored:
-                arrays = {key: stored[key] for key in stored.files}
-        except (OSError, ValueError, zipfile.BadZipFile, EOFError):
-            cache_file.unlink()  # unreadable cache: rebuild it
+    arrays = _read_derived(cache_file, size)
     if arrays is None:
         arrays = _build_cats_dogs_arrays(_cats_dogs_root(), size)
         with atomic_path(cache_file, suffix=".npz") as temporary:
@@ -371,4 +522,5 @@ def cats_dogs_fingerprint(size: int) -> str:
 __all__ = [
     "DataError", "Split", "MNIST", "CatsDogs", "load_mnist", "load_cats_dogs", "flatten", "binarize",
     "read_idx", "safe_extract", "verify_checksum", "mnist_fingerprint", "cats_dogs_fingerprint",
+    "local_data_dir",
 ]

@@ -13,17 +13,21 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ganbook.metrics import finite_array
+
 JUDGE_BATCH = 2000
 
 
 def _check_images(images: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    images = np.asarray(images, np.float32)
+    images = finite_array("images", images, np.float32)
     if images.shape[1:] != tuple(shape):
         kind = "flat" if len(shape) == 1 else "shaped"
         raise ValueError(f"images must be {kind}, shape (n, {', '.join(map(str, shape))}), got {images.shape}: "
                          "reshape them first")
-    if not np.all(np.isfinite(images)) or images.min() < 0.0 or images.max() > 1.0:
-        raise ValueError("image pixels must be finite and in [0, 1]: rescale or clip the generator's output")
+    low, high = float(images.min()), float(images.max())
+    if low < 0.0 or high > 1.0:
+        raise ValueError(f"image pixels must be in [0, 1], found [{low:.4g}, {high:.4g}]: "
+                         "divide uint8 images by 255, or rescale or clip the generator's output")
     return images
 
 
@@ -42,13 +46,13 @@ def judge_outputs(judge: keras.Model, images: np.ndarray,
 
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax of (n, classes) logits, stable for large logits."""
-    z = np.asarray(logits, np.float64)
+    z = finite_array("logits", logits)
     z = np.exp(z - z.max(axis=1, keepdims=True))
     return z / z.sum(axis=1, keepdims=True)
 
 
 def _check_probabilities(probabilities: np.ndarray) -> np.ndarray:
-    p = np.asarray(probabilities, np.float64)
+    p = finite_array("probabilities", probabilities)
     if p.ndim != 2 or not np.all(p >= 0) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-4):
         raise ValueError("probabilities must be an (n, classes) array of non-negative rows that sum to 1")
     return p
@@ -67,7 +71,7 @@ def class_histogram(probabilities: np.ndarray) -> np.ndarray:
 
 def kl_from_uniform(histogram: np.ndarray) -> float:
     """KL(h || uniform) = log K - H(h) in nats: 0 for balanced classes, log K when all are one class."""
-    h = np.asarray(histogram, np.float64)
+    h = finite_array("histogram", histogram)
     if h.ndim != 1 or np.any(h < 0) or not math.isclose(h.sum(), 1.0, abs_tol=1e-6):
         raise ValueError("histogram must be a 1-d array of non-negative fractions summing to 1")
     nonzero = h[h > 0]
@@ -98,15 +102,17 @@ def gaussian_frechet_distance(mean_a: np.ndarray, cov_a: np.ndarray, mean_b: np.
     |m_a - m_b|^2 + tr(C_a + C_b - 2 (C_a^1/2 C_b C_a^1/2)^1/2), with the matrix square roots
     taken by symmetric eigendecomposition, which stays real for nearly singular covariances.
     """
-    root_a = _sqrt_psd(np.asarray(cov_a, np.float64))
-    cross = np.linalg.eigvalsh(root_a @ np.asarray(cov_b, np.float64) @ root_a)
+    named = {"mean_a": mean_a, "cov_a": cov_a, "mean_b": mean_b, "cov_b": cov_b}
+    mean_a, cov_a, mean_b, cov_b = (finite_array(name, value) for name, value in named.items())
+    root_a = _sqrt_psd(cov_a)
+    cross = np.linalg.eigvalsh(root_a @ cov_b @ root_a)
     trace_term = np.trace(cov_a) + np.trace(cov_b) - 2.0 * np.sum(np.sqrt(np.clip(cross, 0, None)))
-    return float(np.sum((np.asarray(mean_a) - np.asarray(mean_b)) ** 2) + trace_term)
+    return float(np.sum((mean_a - mean_b) ** 2) + trace_term)
 
 
 def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     """The Fréchet distance (as in FID, Heusel et al. 2017) between Gaussians fitted to two feature sets."""
-    a, b = np.asarray(features_a, np.float64), np.asarray(features_b, np.float64)
+    a, b = finite_array("features_a", features_a), finite_array("features_b", features_b)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
         raise ValueError(f"feature sets must be (n, d) arrays with the same d and n >= 2, got {a.shape}, {b.shape}")
     return gaussian_frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
@@ -115,6 +121,7 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
 def judge_report(judge: keras.Model, images: np.ndarray, reference_features: np.ndarray,
                  confident: float = 0.9) -> dict:
     """Every classifier-based score of one set of images, against the features of reference (real) images."""
+    reference_features = finite_array("reference_features", reference_features)  # before the judge's long run
     probabilities, features = judge_outputs(judge, images)
     confidence = max_confidence(probabilities)
     histogram = class_histogram(probabilities)

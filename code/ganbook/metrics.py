@@ -11,6 +11,23 @@ import numpy as np
 import tensorflow as tf
 
 
+def finite_array(name: str, values, dtype=np.float64) -> np.ndarray:
+    """``values`` as a ``dtype`` array; a ValueError naming ``name`` if it is empty or holds NaN or inf.
+
+    A NaN that reached a score would not raise: it would turn the score into NaN, or, through
+    an arg max, silently pick the wrong bandwidth. One pass of ``np.isfinite``; no copy when
+    ``values`` already has the dtype.
+    """
+    array = np.asarray(values, dtype)
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}): there is nothing to evaluate")
+    bad = array.size - np.count_nonzero(np.isfinite(array))
+    if bad:
+        raise ValueError(f"{name} has {bad} non-finite values (NaN or inf) among {array.size}: "
+                         "find the step that produced them (a diverged model?) or drop them")
+    return array
+
+
 def _log_normal(z, mu, log_var):
     return -0.5 * tf.reduce_sum(math.log(2 * math.pi) + log_var + tf.square(z - mu) * tf.exp(-log_var), axis=-1)
 
@@ -27,11 +44,14 @@ def importance_weighted_bound(encode, decoder_logits, x: np.ndarray, k: int, *, 
     ``decoder_logits(z) -> Bernoulli logits``; ``x`` is binary, shape (n, D). Samples are
     drawn ``chunk`` at a time and combined with a running log-sum-exp; one compiled call per batch.
     """
-    x = np.asarray(x, np.float32)
+    x = finite_array("x", x, np.float32)
     if x.ndim != 2:
         raise ValueError(f"x must have shape (n, D), got {x.shape}")
     if not np.all((x == 0) | (x == 1)):
         raise ValueError("the Bernoulli likelihood needs binary images: binarise them first")
+    if min(k, chunk) < 1:
+        raise ValueError(f"k and chunk must be >= 1 (L_k averages k importance weights, chunk at a time), "
+                         f"got k = {k}, chunk = {chunk}")
     if k % chunk and k > chunk:
         raise ValueError(f"k = {k} must be a multiple of chunk = {chunk}")
     chunk = min(chunk, k)
@@ -62,8 +82,10 @@ def importance_weighted_bound(encode, decoder_logits, x: np.ndarray, k: int, *, 
 
 
 def mean_and_standard_error(values: np.ndarray) -> tuple[float, float]:
-    """The mean of per-example values and the standard error of that mean."""
-    values = np.asarray(values, np.float64)
+    """The mean of per-example values and the standard error of that mean (which needs two or more)."""
+    values = finite_array("values", values)
+    if values.ndim != 1 or len(values) < 2:
+        raise ValueError(f"a standard error needs a 1-d array of 2 or more values, got shape {values.shape}")
     return float(values.mean()), float(values.std(ddof=1) / math.sqrt(len(values)))
 
 
@@ -87,9 +109,9 @@ def parzen_log_likelihoods(samples: np.ndarray, x: np.ndarray, sigmas, batch_siz
     The squared distances, which cost all the arithmetic, are computed once per batch and
     shared by every bandwidth.
     """
-    samples = np.asarray(samples, np.float32)
-    x = np.asarray(x, np.float32)
-    sigmas = np.atleast_1d(np.asarray(sigmas, np.float64))
+    samples = finite_array("samples", samples, np.float32)
+    x = finite_array("x", x, np.float32)
+    sigmas = np.atleast_1d(finite_array("sigmas", sigmas))
     if samples.ndim != 2 or x.ndim != 2 or samples.shape[1] != x.shape[1]:
         raise ValueError(f"samples and x must be (n, D) and (m, D) with the same D, got {samples.shape}, {x.shape}")
     if not np.all(sigmas > 0):
@@ -110,14 +132,14 @@ def parzen_log_likelihood(samples: np.ndarray, x: np.ndarray, sigma: float, batc
     log p(x) = logsumexp_i(-|x - s_i|^2 / (2 sigma^2)) - log n - (D/2) log(2 pi sigma^2), computed
     in batches with a stable log-sum-exp. ``samples`` (n, D) and ``x`` (m, D) are flat vectors.
     """
-    if not sigma > 0:
-        raise ValueError(f"sigma must be positive, got {sigma}")
     return parzen_log_likelihoods(samples, x, [sigma], batch_size)[0]
 
 
 def parzen_evaluation(samples: np.ndarray, validation: np.ndarray, test: np.ndarray,
                       sigmas: np.ndarray = PARZEN_SIGMAS) -> dict[str, float]:
     """The protocol of Goodfellow et al. (2014): choose sigma on validation data, report the test mean ± s.e."""
+    validation = finite_array("validation", validation, np.float32)
+    test = finite_array("test", test, np.float32)
     validation_scores = parzen_log_likelihoods(samples, validation, sigmas).mean(axis=1)
     best = float(np.asarray(sigmas)[int(np.argmax(validation_scores))])
     mean, standard_error = mean_and_standard_error(parzen_log_likelihood(samples, test, best))
@@ -131,7 +153,9 @@ def kmeans_centroids(x: np.ndarray, k: int, iterations: int = 5, seed: int = 0, 
     Used for the critique of Theis et al. (2016): cluster centres are not samples of any model,
     yet a Parzen window on them scores well.
     """
-    x = np.asarray(x, np.float32)
+    x = finite_array("x", x, np.float32)
+    if x.ndim != 2 or not 1 <= k <= len(x):
+        raise ValueError(f"x must be (n, D) with 1 <= k <= n, got x of shape {x.shape} and k = {k}")
     rng = np.random.default_rng(seed)
     centroids = x[rng.choice(len(x), size=k, replace=False)].copy()
     for _ in range(iterations):

@@ -7,10 +7,38 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+# Float images may overshoot [0, 1] by float rounding (a sigmoid in float32, say), never by more.
+PIXEL_TOLERANCE = 1e-6
+
+
+def _check_images(images: np.ndarray) -> np.ndarray:
+    """``images`` as an array: uint8 (0..255) as it is; anything else finite and in [0, 1], else a ValueError.
+
+    imshow would silently draw NaN as blank and clip a 0..255 float image to white.
+    """
+    images = np.asarray(images)
+    if images.size == 0:
+        raise ValueError(f"images is empty (shape {images.shape}): there is nothing to draw")
+    if images.dtype == np.uint8:
+        return images
+    bad = images.size - np.count_nonzero(np.isfinite(images))
+    if bad:
+        raise ValueError(f"images has {bad} non-finite pixels (NaN or inf) among {images.size}")
+    low, high = images.min(), images.max()
+    if low < -PIXEL_TOLERANCE or high > 1 + PIXEL_TOLERANCE:
+        raise ValueError(f"images must be floats in [0, 1], found values in [{low:.4g}, {high:.4g}]: divide "
+                         "0-255 images by 255 (or pass them as uint8); map tanh outputs with (x + 1) / 2")
+    return images
+
 
 def tile(images: np.ndarray, columns: int, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
-    """Arrange (n, h, w[, c]) images into one (rows*(h+pad)-pad, columns*(w+pad)-pad[, c]) mosaic."""
-    images = np.asarray(images)
+    """Arrange (n, h, w[, c]) images into one (rows*(h+pad)-pad, columns*(w+pad)-pad[, c]) mosaic.
+
+    Pixels are floats in [0, 1] or uint8 in 0..255.
+    """
+    images = _check_images(images)
+    if columns < 1:
+        raise ValueError(f"columns must be >= 1, got {columns}")
     if images.ndim == 2:  # flat MNIST vectors
         side = int(round(np.sqrt(images.shape[1])))
         if side * side != images.shape[1]:
@@ -31,6 +59,11 @@ def tile(images: np.ndarray, columns: int, pad: int = 1, pad_value: float = 1.0)
     return mosaic
 
 
+def _brightest(images: np.ndarray) -> int:
+    """The value imshow should draw as full intensity: 255 for uint8 images, 1 for floats."""
+    return 255 if images.dtype == np.uint8 else 1
+
+
 def image_grid(images: np.ndarray, columns: int = 10, ax=None, title: str | None = None, size: float = 0.5):
     """Show images in a grid on ``ax`` (a new figure when None); grey-scale images use the grey colour map."""
     mosaic = tile(images, columns)
@@ -38,7 +71,7 @@ def image_grid(images: np.ndarray, columns: int = 10, ax=None, title: str | None
         rows = -(-len(images) // columns)
         _, ax = plt.subplots(figsize=(columns * size + 0.2, rows * size + (0.4 if title else 0.2)))
     grey = mosaic.ndim == 2
-    ax.imshow(mosaic, cmap="gray_r" if grey else None, vmin=0, vmax=1 if mosaic.dtype != np.uint8 else 255,
+    ax.imshow(mosaic, cmap="gray_r" if grey else None, vmin=0, vmax=_brightest(mosaic),
               interpolation="nearest")
     ax.set_axis_off()
     if title:
@@ -48,7 +81,13 @@ def image_grid(images: np.ndarray, columns: int = 10, ax=None, title: str | None
 
 def curves(series: Mapping[str, Sequence[float]], x: Sequence[float] | None = None, ax=None,
            xlabel: str = "epoch", ylabel: str = "", log: bool = False):
-    """Plot several named curves against a shared x axis."""
+    """Plot several named curves against a shared x axis.
+
+    NaN values are drawn as gaps, as a diverged loss should be; a missing or empty series is an error.
+    """
+    empty = [label for label, values in series.items() if len(values) == 0]
+    if not series or empty:
+        raise ValueError(f"every series needs at least one value, got series {list(series)}, empty: {empty}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.2))
     for label, values in series.items():
@@ -59,14 +98,14 @@ def curves(series: Mapping[str, Sequence[float]], x: Sequence[float] | None = No
     if log:
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False)
+    ax.legend(loc="best", frameon=False)
     return ax
 
 
 def captioned_images(images: np.ndarray, captions: Sequence[str], columns: int = 8, size: float = 1.1,
                      title: str | None = None):
     """Images in a grid with a short caption under each (for example a classifier's label and confidence)."""
-    images = np.asarray(images)
+    images = _check_images(images)
     if len(captions) != len(images):
         raise ValueError(f"got {len(images)} images but {len(captions)} captions")
     if images.ndim == 2:
@@ -77,7 +116,8 @@ def captioned_images(images: np.ndarray, captions: Sequence[str], columns: int =
     for ax in axes.flat:
         ax.set_axis_off()
     for ax, image, caption in zip(axes.flat, images, captions):
-        ax.imshow(image, cmap="gray_r" if image.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
+        ax.imshow(image, cmap="gray_r" if image.ndim == 2 else None, vmin=0, vmax=_brightest(image),
+                  interpolation="nearest")
         ax.set_title(caption, fontsize=8, y=-0.28)
     if title:
         fig.suptitle(title)

@@ -1,0 +1,71 @@
+"""Image grids and curves: the mosaic layout, the intensity range, clear errors for images that would draw wrong."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from ganbook import plotting
+
+GREY = np.random.default_rng(0).random((4, 16))  # four flat 4 x 4 images
+ONE_NAN = GREY.copy()
+ONE_NAN[1, 5] = np.nan
+ONE_INF = GREY.copy()
+ONE_INF[2, 7] = np.inf
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def _tile(images):
+    return plotting.tile(images, columns=2)
+
+
+def _grid(images):
+    return plotting.image_grid(images, columns=2)
+
+
+def _captioned(images):
+    return plotting.captioned_images(images, [""] * len(images), columns=2)
+
+
+@pytest.mark.parametrize("draw", [_tile, _grid, _captioned], ids=["tile", "image_grid", "captioned_images"])
+@pytest.mark.parametrize("images, match", [
+    pytest.param(GREY * 255, "divide 0-255 images by 255", id="0-255 floats"),
+    pytest.param(np.rint(GREY * 255).astype(np.int64), "divide 0-255 images by 255", id="0-255 integers"),
+    pytest.param(GREY * 2 - 1, r"found values in \[-", id="tanh range"),
+    pytest.param(ONE_NAN, "images has 1 non-finite", id="NaN pixel"),
+    pytest.param(ONE_INF, "images has 1 non-finite", id="inf pixel"),
+    pytest.param(GREY[:0], "images is empty", id="no images"),
+])
+def test_drawing_rejects_images_that_are_not_finite_and_in_unit_range(draw, images, match):
+    with pytest.raises(ValueError, match=match):
+        draw(images)
+
+
+def test_tile_lays_out_images_row_by_row_with_padding():
+    images = np.arange(3 * 2 * 2, dtype=np.float32).reshape(3, 2, 2) / 12
+    mosaic = plotting.tile(images, columns=2, pad=1)
+    assert mosaic.shape == (5, 5)
+    np.testing.assert_array_equal(mosaic[:2, 3:], images[1])
+    np.testing.assert_array_equal(mosaic[3:, :2], images[2])
+    np.testing.assert_array_equal(mosaic[3:, 3:], 1.0)  # the missing fourth image is padding
+
+
+def test_float_rounding_just_above_one_is_accepted_and_uint8_draws_on_0_to_255():
+    plotting.image_grid(np.minimum(GREY + 1e-7, 1 + 1e-7), columns=2)
+    colour = np.full((2, 4, 4, 3), 200, np.uint8)
+    assert plotting.image_grid(colour, columns=2).images[0].get_clim() == (0, 255)
+    figure = plotting.captioned_images(colour, ["cat", "dog"], columns=2)
+    assert figure.axes[0].images[0].get_clim() == (0, 255)
+
+
+def test_tile_rejects_zero_columns_and_curves_reject_empty_series():
+    with pytest.raises(ValueError, match="columns must be >= 1"):
+        plotting.tile(GREY, columns=0)
+    with pytest.raises(ValueError, match="at least one value"):
+        plotting.curves({"loss": []})
