@@ -14,10 +14,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Text that must never appear on a built page: error and stderr output of a cell, and the log lines
-# of TensorFlow and of Python's warnings module.
+# Text that must never appear on a built page: error and stderr output of a cell, the log lines of
+# TensorFlow and of Python's warnings module, and a glue role left unrendered (a number missing from
+# the prose).
 MARKERS = ("Traceback (most recent call last)", 'class="output traceback', "output stderr",
-           "CellExecutionError", "WARNING:tensorflow", "WARNING:absl", "UserWarning", "DeprecationWarning")
+           "CellExecutionError", "WARNING:tensorflow", "WARNING:absl", "UserWarning", "DeprecationWarning",
+           "{glue")
 
 
 def page_problems(html_dir: Path) -> dict[str, list[str]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import pytest
 
 from ganbook import results
@@ -32,3 +34,18 @@ def test_a_new_execution_of_a_chapter_replaces_its_old_numbers(monkeypatch):
     results.record("chap-x", "new name", 3.0)
     results.record("chap-x", "kept", 2.5)
     assert results.load_all()["chap-x"].keys() == {"new name", "kept"}
+
+
+def test_a_true_claim_passes_silently():
+    assert results.claim(3.0 > 2.0, "three beats two", three=3.0) is None
+    assert results.claim(np.float64(1.0) < 2, "a numpy comparison is a condition too") is None
+
+
+def test_a_false_claim_fails_naming_the_sentence_and_the_measured_values():
+    with pytest.raises(results.ClaimError, match=r"'the 20-d VAE beats the 2-d VAE by more than 40 nats'.*gap = 12.5"):
+        results.claim(12.5 > 40, "the 20-d VAE beats the 2-d VAE by more than 40 nats", gap=12.5)
+
+
+def test_a_claim_needs_a_condition_not_a_number():
+    with pytest.raises(TypeError, match="True/False"):
+        results.claim(0.3, "a value passed where a comparison was meant")
