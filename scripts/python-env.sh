@@ -62,9 +62,10 @@ _ganbook_make_venv() {
   pkg="python$("$base" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv"
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     echo "installing $pkg (python3 -m venv needs it on Debian and Ubuntu)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
-    "$base" -m venv "$GANBOOK_VENV_DIR" && return 0
+    if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null \
+       && "$base" -m venv "$GANBOOK_VENV_DIR"; then
+      return 0
+    fi
     rm -rf "$GANBOOK_VENV_DIR"
   fi
   echo "Could not create a virtual environment with $base -m venv." >&2

@@ -190,3 +190,42 @@ def test_every_legend_names_its_location():
             if "loc=" not in _call_arguments(text, match.end() - 1):
                 loose.append(f"{path.relative_to(REPO)}:{text.count(chr(10), 0, match.start()) + 1}")
     assert not loose, f"legend() without loc= (fails the -W build under load): {loose}"
+
+
+def run_python_env(project: Path, fake_bin: Path, **variables: str) -> tuple[int, str]:
+    """source scripts/python-env.sh; ganbook_env test -- with no active environment."""
+    env = {"HOME": str(project.parent), "PATH": f"{fake_bin}:/usr/bin:/bin", "REAL_PYTHON": sys.executable,
+           "LOG": str(project / "log"), "GANBOOK_VENV_DIR": str(project / ".venv"), **variables}
+    done = subprocess.run(["bash", "-c", "set -euo pipefail; source scripts/python-env.sh; ganbook_env test"],
+                          cwd=project, env=env, text=True, capture_output=True, timeout=120)
+    return done.returncode, done.stdout + done.stderr
+
+
+def _fake(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text("#!/usr/bin/env bash\n" + text)
+    (folder / name).chmod(0o755)
+
+
+def test_no_supported_python_names_the_versions_found(project, tmp_path):
+    fake_bin = tmp_path / "fake-bin"
+    _fake(fake_bin, "python3", 'if [ "$1" = "-c" ]; then echo 3.9.18; fi; exit 1\n')
+    status, output = run_python_env(project, fake_bin, GANBOOK_PYTHON="python3")
+    assert status != 0
+    assert "ganbook needs Python >=3.10,<3.13; found: python3" in output and "3.9.18" in output
+
+
+def test_a_python_without_venv_gets_the_command_to_install_it(project, tmp_path):
+    fake_bin = tmp_path / "fake-bin"
+    # a Debian Python without python3-venv: everything works but "-m venv"
+    _fake(fake_bin, "python3", 'if [ "$1 $2" = "-m venv" ]; then echo "ensurepip is not available" >&2; exit 1; fi\n'
+                               'exec "$REAL_PYTHON" "$@"\n')
+    # as root the script tries to install the package first: here the install fails
+    _fake(fake_bin, "apt-get", 'echo "apt-get $*" >> "$LOG"; [ "$1" = update ] && exit 0; exit 100\n')
+    status, output = run_python_env(project, fake_bin, GANBOOK_PYTHON="python3")
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert status != 0
+    assert f"sudo apt-get install python{version}-venv" in output
+    assert not (project / ".venv").exists(), "a half-made environment must not stay behind"
+    if os.geteuid() == 0:
+        assert any(f"install -y -qq python{version}-venv" in line for line in log_lines(project, "apt-get"))
