@@ -29,7 +29,7 @@ ganbook_env book
 # depend on the package (a recipe's hyper-parameters, a metric's code), so when the package source
 # changed since the last build, forget the executed notebooks: every chapter runs again, and each
 # model still comes from the model cache unless its own recipe or code changed.
-package_hash=$(find code/ganbook -name '*.py' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+package_hash=$(ganbook_hash $(find code/ganbook -name '*.py'))
 stamp=_build/.ganbook-package-hash
 if [ -d _build/.jupyter_cache ] && [ "$(cat "$stamp" 2>/dev/null)" != "$package_hash" ]; then
   echo "the ganbook package changed since the last build: re-executing every chapter"
@@ -57,7 +57,7 @@ set -m
 children=()
 stop() {
   trap - INT TERM EXIT
-  for pid in "${children[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for pid in ${children[@]+"${children[@]}"}; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   exit "$1"
 }

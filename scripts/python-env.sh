@@ -75,6 +75,18 @@ _ganbook_make_venv() {
   return 1
 }
 
+# A short SHA-256 of the given files' paths and contents, in name order (with "$PY": macOS has no
+# sha256sum).
+ganbook_hash() {
+  "$PY" - "$@" <<'PY'
+import hashlib, sys
+digest = hashlib.sha256()
+for name in sorted(sys.argv[1:]):
+    digest.update(name.encode() + b"\0" + open(name, "rb").read())
+print(digest.hexdigest()[:16])
+PY
+}
+
 # Sets PY (the interpreter to use) and puts its bin folder first on the PATH, so that the
 # environment's jupyter-book, pytest and Jupyter kernel are the ones that run.
 ganbook_env() {
@@ -105,7 +117,7 @@ ganbook_env() {
   # Skip pip when this environment already holds this clone's package with these extras and the
   # same pyproject.toml (an editable install: changes to the package's code need no reinstall).
   stamp="$prefix/.ganbook-installed-$extras"
-  want="$(cat "$PWD/pyproject.toml" | sha256sum | cut -c1-16) $PWD"
+  want="$(ganbook_hash pyproject.toml) $PWD"
   if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] \
      && "$PY" -c 'import ganbook' >/dev/null 2>&1; then
     return 0
