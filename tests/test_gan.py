@@ -118,9 +118,8 @@ def test_generator_average_is_the_exponential_moving_average_of_its_weights():
     for _ in range(2):
         model.train_step(real)
         history.append(model.generator.get_weights())
-    expected = [decay**2 * w0 + decay * (1 - decay) * w1 + (1 - decay) * w2 for w0, w1, w2 in zip(*history)]
-    for average, value in zip(model.generator_average, expected):
-        np.testing.assert_allclose(average.numpy(), value, rtol=1e-6)
+    # bias-corrected: the initial weights w0 have no share, the two trained ones are weighted decay : 1
+    expected = [(decay * (1 - decay) * w1 + (1 - decay) * w2) / (1 - decay**2) for w0, w1, w2 in zip(*history)]
     with model.averaged_generator():
         for weight, value in zip(model.generator.get_weights(), expected):
             np.testing.assert_allclose(weight, value, rtol=1e-6)
@@ -129,6 +128,17 @@ def test_generator_average_is_the_exponential_moving_average_of_its_weights():
     model.adopt_generator_average()
     for weight, value in zip(model.generator.get_weights(), expected):
         np.testing.assert_allclose(weight, value, rtol=1e-6)
+
+
+def test_the_average_of_constant_weights_is_that_constant_from_the_first_step():
+    model = _linear_gan(average_decay=0.9997)
+    constant = [np.full_like(w, 0.25 + i) for i, w in enumerate(model.generator.get_weights())]
+    model.generator.set_weights(constant)
+    for steps in range(1, 4):
+        model.update_generator_average()
+        with model.averaged_generator():
+            for weight, value in zip(model.generator.get_weights(), constant):
+                np.testing.assert_allclose(weight, value, rtol=1e-5, err_msg=f"after {steps} step(s)")
 
 
 def test_bad_stabiliser_settings_are_named():

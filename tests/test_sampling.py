@@ -27,6 +27,19 @@ def test_vae_samples_are_images_and_seeded():
     assert not np.array_equal(first, sampling.vae_samples(model, 5, seed=5))
 
 
+def test_vae_bernoulli_samples_are_binary_draws_around_the_pixel_means():
+    model = vae.build_vae(latent_size=3, hidden=(16,))
+    draws = sampling.vae_bernoulli_samples(model, 4000, seed=2)
+    _check(draws, 4000)
+    assert set(np.unique(draws)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(draws, sampling.vae_bernoulli_samples(model, 4000, seed=2))
+    means = sampling.vae_samples(model, 4000, seed=2)  # the same prior draws
+    # per pixel, the fraction of ones over 4,000 draws is within 5 standard errors of the mean probability
+    p = means.mean(axis=0)
+    standard_error = np.sqrt(np.mean(means * (1 - means), axis=0) / len(draws)) + 1e-6
+    assert np.all(np.abs(draws.mean(axis=0) - p) < 5 * standard_error + 1e-3)
+
+
 def test_latent_gan_and_pixel_gan_samples(small_autoencoder):
     latent = gan.build_latent_gan(code_size=8, noise_size=4, hidden=(16,))
     _check(sampling.latent_gan_samples(latent, small_autoencoder, 7, seed=1), 7)

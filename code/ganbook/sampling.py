@@ -1,7 +1,8 @@
 """Draw images from each of the book's generators, as flat (n, 784) float32 arrays in [0, 1].
 
 Shared by the chapters that compare generators, so that every chapter draws samples the same
-way: VAEs show the Bernoulli means of p(x | z) for z from the prior, the latent GAN's codes are
+way: VAEs show the Bernoulli means of p(x | z) for z from the prior (or, with
+:func:`vae_bernoulli_samples`, binary images drawn from p(x | z)), the latent GAN's codes are
 decoded by the autoencoder, and the autoencoder alone decodes codes drawn from a Gaussian fitted
 the talk's way.
 """
@@ -24,6 +25,17 @@ def vae_samples(vae, count: int, seed: int = 0) -> np.ndarray:
     """Pixel probabilities decoded from ``count`` prior draws z ~ N(0, I)."""
     z = np.random.default_rng(seed).normal(size=(count, vae.latent_size)).astype(np.float32)
     return _decode(vae.decode, z)
+
+
+def vae_bernoulli_samples(vae, count: int, seed: int = 0) -> np.ndarray:
+    """Binary images x ~ p(x | z) for the same prior draws z as :func:`vae_samples` with this seed.
+
+    Each pixel is 1 with the decoder's probability: a sample of the VAE's model of binarised
+    digits, where :func:`vae_samples` shows its conditional mean E[x | z].
+    """
+    probabilities = vae_samples(vae, count, seed)
+    uniform = np.random.default_rng([seed, 1]).random(probabilities.shape, dtype=np.float32)
+    return (uniform < probabilities).astype(np.float32)
 
 
 def latent_gan_samples(latent_gan, autoencoder, count: int, seed: int = 0) -> np.ndarray:

@@ -37,8 +37,10 @@ class GAN(keras.Model):
     - ``r1`` > 0 adds the R1 gradient penalty of Mescheder et al. (2018),
       (r1 / 2) E_{x ~ p_d} |grad_x l(x)|^2 with l = D's logit, to the discriminator's loss;
     - ``average_decay`` in (0, 1) keeps an exponential moving average of G's weights,
-      w_avg <- decay * w_avg + (1 - decay) * w after every generator step (Yazici et al., 2019),
-      which :meth:`adopt_generator_average` copies into G when training ends.
+      a <- decay * a + (1 - decay) * w after every generator step, from a = 0 (Yazici et al., 2019),
+      bias-corrected as in Adam: after t steps the average is a / (1 - decay^t), a weighted mean
+      of the t weights G has had, without any share of its random initial weights.
+      :meth:`adopt_generator_average` copies it into G when training ends.
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, noise_size: int, seed: int = 0,
@@ -57,11 +59,13 @@ class GAN(keras.Model):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
         self.generator_average = []
         if self.average_decay:
-            for i, weight in enumerate(generator.trainable_variables):
-                average = self.add_weight(shape=weight.shape, initializer="zeros", trainable=False,
-                                          name=f"generator_average_{i}")
-                average.assign(weight)
-                self.generator_average.append(average)
+            self.generator_average = [
+                self.add_weight(shape=weight.shape, initializer="zeros", trainable=False,
+                                name=f"generator_average_{i}")
+                for i, weight in enumerate(generator.trainable_variables)]
+            # decay^t after t steps: the average's bias correction (float64: 0.9997^t needs the digits)
+            self.average_remaining = self.add_weight(shape=(), initializer="ones", trainable=False,
+                                                     dtype="float64", name="generator_average_remaining")
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         super().compile(**kwargs)
@@ -107,9 +111,16 @@ class GAN(keras.Model):
             g_loss = generator_loss(fake_logits)
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        self.update_generator_average()
+        return g_loss, fake_logits
+
+    def update_generator_average(self) -> None:
+        """One step of the moving average of G's weights (after each generator step)."""
+        if not self.generator_average:
+            return
         for average, weight in zip(self.generator_average, self.generator.trainable_variables):
             average.assign(self.average_decay * average + (1.0 - self.average_decay) * weight)
-        return g_loss, fake_logits
+        self.average_remaining.assign(self.average_remaining * self.average_decay)
 
     def train_step(self, real):
         real = real[0] if isinstance(real, tuple) else real
@@ -139,9 +150,12 @@ class GAN(keras.Model):
                 weight.assign(value)
 
     def adopt_generator_average(self) -> None:
-        """Give G its averaged weights (no-op without averaging); done once when training ends."""
+        """Give G its bias-corrected averaged weights (no-op without averaging or before the first step)."""
+        remaining = float(self.average_remaining.numpy()) if self.generator_average else 1.0
+        if remaining == 1.0:
+            return
         for average, weight in zip(self.generator_average, self.generator.trainable_variables):
-            weight.assign(average)
+            weight.assign(average.numpy() / (1.0 - remaining))
 
 
 class FixedScale(keras.layers.Layer):
