@@ -66,6 +66,78 @@ def test_frechet_distance_of_samples_approaches_the_closed_form():
     assert evaluation.frechet_distance(a, b) == pytest.approx(4.0, rel=0.02)
 
 
+def _direct_unbiased_mmd2(a, b):
+    """The unbiased MMD^2 with KID's cubic kernel, one pair at a time."""
+    def k(x, y):
+        return (sum(xi * yi for xi, yi in zip(x, y)) / len(x) + 1.0) ** 3
+    m, n = len(a), len(b)
+    within_a = sum(k(a[i], a[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    within_b = sum(k(b[i], b[j]) for i in range(n) for j in range(n) if i != j) / (n * (n - 1))
+    across = sum(k(a[i], b[j]) for i in range(m) for j in range(n)) / (m * n)
+    return within_a + within_b - 2 * across
+
+
+def test_unbiased_mmd2_equals_a_direct_double_loop():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(5, 3)), rng.normal(0.5, 1.5, size=(7, 3))
+    assert evaluation.unbiased_mmd2(a, b) == pytest.approx(_direct_unbiased_mmd2(a, b), rel=1e-12)
+    assert evaluation.unbiased_mmd2(a, b) == pytest.approx(evaluation.unbiased_mmd2(b, a), rel=1e-12)
+
+
+def test_kid_is_the_mean_and_standard_error_of_direct_estimates_on_disjoint_subsets():
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(13, 4)), rng.normal(1.0, 1.0, size=(11, 4))
+    mean, error = evaluation.kernel_inception_distance(a, b, subsets=3, subset_size=3, seed=7)
+    shuffle = np.random.default_rng(7)
+    order_a, order_b = shuffle.permutation(13), shuffle.permutation(11)
+    direct = [_direct_unbiased_mmd2(a[order_a[3 * i : 3 * i + 3]], b[order_b[3 * i : 3 * i + 3]])
+              for i in range(3)]
+    assert mean == pytest.approx(np.mean(direct), rel=1e-12)
+    assert error == pytest.approx(np.std(direct, ddof=1) / math.sqrt(3), rel=1e-12)
+    # the default subset size is as large as disjoint subsets of the smaller set allow
+    assert evaluation.kernel_inception_distance(a, b, subsets=2, seed=7) == \
+        evaluation.kernel_inception_distance(a, b, subsets=2, subset_size=5, seed=7)
+
+
+def test_kid_is_unbiased_where_the_frechet_distance_is_not():
+    # 30 pairs of independent samples of 200 points from one 16-d Gaussian: the true value of both
+    # scores is 0. The KID's mean over pairs is within 3 standard errors of 0; the Fréchet
+    # distance's plug-in estimate is positive every time, its mean many standard errors above 0.
+    rng = np.random.default_rng(5)
+    kid, fid = [], []
+    for _ in range(30):
+        a, b = rng.normal(size=(200, 16)), rng.normal(size=(200, 16))
+        kid.append(evaluation.kernel_inception_distance(a, b, subsets=2, seed=0)[0])
+        fid.append(evaluation.frechet_distance(a, b))
+    kid_mean, kid_error = np.mean(kid), np.std(kid, ddof=1) / math.sqrt(len(kid))
+    fid_mean, fid_error = np.mean(fid), np.std(fid, ddof=1) / math.sqrt(len(fid))
+    assert abs(kid_mean) < 3 * kid_error
+    assert min(fid) > 0 and fid_mean > 20 * fid_error
+    # one large sample: its own standard error also covers 0
+    mean, error = evaluation.kernel_inception_distance(rng.normal(size=(4000, 16)), rng.normal(size=(4000, 16)),
+                                                       subsets=20)
+    assert abs(mean) < 3 * error
+
+
+def test_kid_is_clearly_positive_for_shifted_gaussians():
+    rng = np.random.default_rng(6)
+    a, b = rng.normal(size=(1000, 16)), rng.normal(0.3, 1.0, size=(1000, 16))
+    mean, error = evaluation.kernel_inception_distance(a, b, subsets=10)
+    assert mean > 10 * error > 0
+    further, _ = evaluation.kernel_inception_distance(a, b + 0.3, subsets=10)
+    assert further > 2 * mean, "a larger shift must give a larger distance"
+
+
+def test_kid_is_deterministic_for_a_seed():
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(size=(300, 8)), rng.normal(0.2, 1.0, size=(300, 8))
+    first = evaluation.kernel_inception_distance(a, b, subsets=5, seed=11)
+    assert evaluation.kernel_inception_distance(a, b, subsets=5, seed=11) == first
+    other = evaluation.kernel_inception_distance(a, b, subsets=5, seed=12)
+    assert other != first
+    assert other[0] == pytest.approx(first[0], abs=4 * (first[1] + other[1]))
+
+
 def test_bad_inputs_get_clear_errors():
     with pytest.raises(ValueError, match="sum to 1"):
         evaluation.inception_score(np.full((3, 2), 0.7))
@@ -127,12 +199,18 @@ def test_probability_scores_reject_empty_and_non_finite_input(score, probabiliti
                  "features_a has 1 non-finite", id="Frechet NaN"),
     pytest.param(evaluation.frechet_distance, (FEATURES, spoilt(FEATURES, np.inf)),
                  "features_b has 1 non-finite", id="Frechet inf"),
+    pytest.param(evaluation.kernel_inception_distance, (spoilt(FEATURES, np.nan), FEATURES),
+                 "features_a has 1 non-finite", id="KID NaN"),
+    pytest.param(evaluation.kernel_inception_distance, (FEATURES, FEATURES[:0]),
+                 "features_b is empty", id="KID empty"),
+    pytest.param(evaluation.unbiased_mmd2, (FEATURES, spoilt(FEATURES, np.inf)),
+                 "features_b has 1 non-finite", id="MMD inf"),
     pytest.param(evaluation.gaussian_frechet_distance, (spoilt(MEAN, np.nan), COV, MEAN, COV),
                  "mean_a has 1 non-finite", id="Gaussian Frechet NaN mean"),
     pytest.param(evaluation.gaussian_frechet_distance, (MEAN, COV, MEAN, spoilt(COV, np.nan)),
                  "cov_b has 1 non-finite", id="Gaussian Frechet NaN covariance"),
 ])
-def test_softmax_kl_and_frechet_reject_empty_and_non_finite_input(function, arguments, match):
+def test_softmax_kl_frechet_and_kid_reject_empty_and_non_finite_input(function, arguments, match):
     with pytest.raises(ValueError, match=match):
         function(*arguments)
 
@@ -161,3 +239,25 @@ def test_judge_outputs_rejects_images_that_are_not_finite_in_unit_range(small_ju
 def test_judge_report_rejects_non_finite_input(small_judge, images, reference, match):
     with pytest.raises(ValueError, match=match):
         evaluation.judge_report(small_judge, images, reference)
+
+
+@pytest.mark.parametrize("arguments, keywords, match", [
+    pytest.param((FEATURES, FEATURES[:, :2]), {}, "same d", id="different dimensions"),
+    pytest.param((FEATURES[0], FEATURES), {}, r"\(n, d\) arrays", id="one vector"),
+    pytest.param((FEATURES, FEATURES), {"subsets": 1}, "subsets must be an integer >= 2", id="one subset"),
+    pytest.param((FEATURES, FEATURES), {"subsets": 2.0}, "subsets must be an integer", id="float subsets"),
+    pytest.param((FEATURES, FEATURES), {"subsets": 11}, "use fewer subsets or more images",
+                 id="subsets of one row"),
+    pytest.param((FEATURES, FEATURES), {"subset_size": 1}, "subset_size must be an integer >= 2",
+                 id="subset of one row"),
+    pytest.param((FEATURES, FEATURES[:9]), {"subsets": 2, "subset_size": 5},
+                 "need 10, but the smaller set has 9: use fewer or smaller subsets", id="overlapping subsets"),
+])
+def test_kid_rejects_mismatched_features_and_impossible_subsets(arguments, keywords, match):
+    with pytest.raises(ValueError, match=match):
+        evaluation.kernel_inception_distance(*arguments, **keywords)
+
+
+def test_unbiased_mmd2_needs_two_rows_per_set():
+    with pytest.raises(ValueError, match="n >= 2"):
+        evaluation.unbiased_mmd2(FEATURES[:1], FEATURES)
