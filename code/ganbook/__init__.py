@@ -18,6 +18,7 @@ benchmark, ``pretrain`` and tests import ``zoo``):
                 Fréchet distance                                               -> metrics (input checks)
 - ``sampling``  draw flat images in [0, 1] from each generator family (given trained models)
 - ``density``   GAN theory checks by quadrature; a generator's Jacobian density; inverting G
+- ``nondigits`` controls shaped like MNIST digits: noise, inverted digits, letters drawn by code (Pillow)
 - ``dynamics``  the Dirac-GAN's gradient dynamics: numpy only
 - ``backprop``  the chain rule by hand, against automatic differentiation
 - ``plotting``, ``tables``, ``diagrams``  figures and tables; no training
