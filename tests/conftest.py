@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pooch
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -19,7 +20,6 @@ def real_data_dir() -> Path | None:
 
 
 REAL_DATA = real_data_dir()
-needs_real_data = pytest.mark.skipif(REAL_DATA is None, reason="set GANBOOK_DATA_DIR to the data folder")
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +38,30 @@ def shared_cache(tmp_path_factory):
 
 @pytest.fixture
 def real_data(monkeypatch):
+    """The real data folder, as GANBOOK_DATA_DIR for this test only; skips the test where there is none."""
     if REAL_DATA is None:
         pytest.skip("set GANBOOK_DATA_DIR to the data folder")
     monkeypatch.setenv("GANBOOK_DATA_DIR", str(REAL_DATA))
     return REAL_DATA
+
+
+@pytest.fixture
+def fake_download(monkeypatch):
+    """Replace pooch.retrieve: like pooch, it reuses a file already there, else "downloads" ``served``.
+
+    The known hash it was asked for is kept in ``served["known_hash"]``; no GANBOOK_DATA_DIR is set.
+    """
+    served = {"payload": b"", "downloads": 0, "known_hash": None}
+
+    def retrieve(url, known_hash, fname, path, progressbar):
+        served["known_hash"] = known_hash
+        target = Path(path) / fname
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(served["payload"])
+            served["downloads"] += 1
+        return str(target)
+
+    monkeypatch.setattr(pooch, "retrieve", retrieve)
+    monkeypatch.delenv("GANBOOK_DATA_DIR", raising=False)
+    return served

@@ -1,4 +1,5 @@
-"""GAN models: the discriminator sees G(z), a few steps change the generator, shapes, seeded determinism."""
+"""GAN models: the discriminator sees G(z), a few steps change the generator, shapes, seeded determinism,
+builders that leave the global seed alone."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ganbook.models import gan
+from ganbook.models import gan, ring_gan
 
 
 def _compiled(model, learning_rate=1e-3):
@@ -20,12 +21,14 @@ def test_losses_from_logits_by_hand():
     real, fake = tf.constant([0.0, 2.0]), tf.constant([0.0, -1.0])
     expected_d = np.mean([np.log(2), np.log1p(np.exp(-2.0))]) + np.mean([np.log(2), np.log1p(np.exp(-1.0))])
     assert float(gan.discriminator_loss(real, fake)) == pytest.approx(expected_d, rel=1e-6)
-    assert float(gan.generator_loss(fake)) == pytest.approx(np.mean([np.log(2), np.log1p(np.exp(1.0))]), rel=1e-6)
+    expected_g = np.mean([np.log(2), np.log1p(np.exp(1.0))])
+    assert float(gan.generator_loss(fake)) == pytest.approx(expected_g, rel=1e-6)
 
 
 def test_losses_stay_finite_for_extreme_logits():
     big = tf.constant([1e4, -1e4])
-    assert np.isfinite(float(gan.discriminator_loss(big, big))) and np.isfinite(float(gan.generator_loss(big)))
+    assert np.isfinite(float(gan.discriminator_loss(big, big)))
+    assert np.isfinite(float(gan.generator_loss(big)))
 
 
 def test_shapes():
@@ -89,6 +92,36 @@ def test_seeded_training_is_deterministic():
         np.testing.assert_array_equal(a, b)
 
 
+def test_ring_gan_builder_leaves_the_global_seed_alone_and_follows_it():
+    np.random.seed(12345)
+    state = np.random.get_state()[1].copy()
+    ring_gan.build_ring_gan(noise_size=4, hidden=(8,), seed=3)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # no reseeding inside the builder
+
+    def built(global_seed):
+        keras.utils.set_random_seed(global_seed)  # the initial weights follow it (the cache sets it)
+        return ring_gan.build_ring_gan(noise_size=4, hidden=(8,), r1=1.0, seed=3).get_weights()
+
+    first, again, other = built(0), built(0), built(1)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, c) for a, c in zip(first, other))
+
+
+def test_train_step_takes_x_alone_or_in_a_tuple():
+    """Keras hands train_step ``x``, ``(x,)`` or ``(x, y)``; each is the same batch of real data."""
+    real = tf.constant(np.random.default_rng(2).normal(size=(8, 4)), tf.float32)
+    weights = []
+    for data in (real, (real,), (real, tf.zeros(8))):
+        keras.utils.set_random_seed(0)
+        model = _compiled(gan.build_latent_gan(code_size=4, noise_size=4, hidden=(8,)))
+        model.train_step(data)
+        weights.append(model.get_weights())
+    for other in weights[1:]:
+        for a, b in zip(weights[0], other):
+            np.testing.assert_array_equal(a, b)
+
+
 def _linear_gan(r1=0.0, average_decay=0.0):
     generator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
     discriminator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
@@ -119,7 +152,8 @@ def test_generator_average_is_the_exponential_moving_average_of_its_weights():
         model.train_step(real)
         history.append(model.generator.get_weights())
     # bias-corrected: the initial weights w0 have no share, the two trained ones are weighted decay : 1
-    expected = [(decay * (1 - decay) * w1 + (1 - decay) * w2) / (1 - decay**2) for w0, w1, w2 in zip(*history)]
+    expected = [(decay * (1 - decay) * w1 + (1 - decay) * w2) / (1 - decay**2)
+                for w0, w1, w2 in zip(*history)]
     with model.averaged_generator():
         for weight, value in zip(model.generator.get_weights(), expected):
             np.testing.assert_allclose(weight, value, rtol=1e-6)

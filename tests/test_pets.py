@@ -1,4 +1,5 @@
-"""Cats-vs-dogs models at 32x32x3: shapes, a few steps lower the loss on a tiny slice, seeded determinism."""
+"""Cats-vs-dogs models at 32x32x3: shapes, augmentation in training only, a few steps lower the loss on a
+tiny slice, the ConvVAE's history terms, seeded determinism, builders that leave the global seed alone."""
 
 from __future__ import annotations
 
@@ -19,11 +20,21 @@ def _tiny_images(count=64, size=32, seed=0):
 
 
 def test_classifier_shapes_features_and_augmentation_only_in_training():
-    model = pets.build_pet_classifier(size=32, width=8, features=16)
-    x = _tiny_images(4)
-    assert model(x).shape == (4, 2)
+    # without dropout, the flip and the shift are the network's only randomness
+    model = pets.build_pet_classifier(size=32, width=8, features=16, dropout=0.0)
+    x = _tiny_images(8)
+    assert model(x).shape == (8, 2)
     assert model.get_layer(pets.FEATURE_LAYER).output.shape[-1] == 16
-    np.testing.assert_allclose(model(x, training=False), model(x, training=False))
+    # the images as the convolutions see them, after the flip and the shift
+    shift = next(layer for layer in model.layers if isinstance(layer, keras.layers.RandomTranslation))
+    augmented = keras.Model(model.input, shift.output)
+    np.testing.assert_array_equal(augmented(x, training=False), x)  # inference: the images themselves
+    training = augmented(x, training=True).numpy()
+    changed = np.abs(training - x).reshape(len(x), -1).max(axis=1) > 1e-3
+    assert changed.sum() >= len(x) // 2, "training should flip or shift most of the images"
+    # so the whole network is deterministic at inference and not in training
+    np.testing.assert_array_equal(model(x, training=False), model(x, training=False))
+    assert not np.allclose(model(x, training=True), model(x, training=False))
 
 
 def test_classifier_learns_a_separable_toy_problem():
@@ -48,18 +59,41 @@ def test_conv_vae_shapes_and_loss_falls():
     assert losses[-1] < losses[0]
 
 
+def test_conv_vae_history_means_what_the_vae_history_means():
+    """``reconstruction`` is E_q log p(x | z), a log-likelihood (<= 0); loss = -ELBO = kl - reconstruction."""
+    keras.utils.set_random_seed(0)
+    model = pets.build_conv_vae(size=32, latent_size=4, width=4)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    history = model.fit(_tiny_images(32), epochs=2, batch_size=16, verbose=0,
+                        validation_data=(_tiny_images(16, seed=1),)).history
+    for prefix in ("", "val_"):
+        reconstruction, kl, loss = (np.array(history[prefix + name])
+                                    for name in ("reconstruction", "kl", "loss"))
+        assert np.all(reconstruction < 0) and np.all(kl >= 0)
+        np.testing.assert_allclose(loss, kl - reconstruction, rtol=1e-6)
+
+
 def test_conv_vae_rejects_sizes_it_cannot_mirror():
     with pytest.raises(ValueError, match="divisible by 4"):
         pets.build_conv_vae(size=30)
 
 
 def test_pet_dcgan_shapes_and_seeded_determinism():
+    keras.utils.set_random_seed(3)  # the initial weights follow the global seed (the cache sets it)
     first = pets.build_pet_dcgan(size=32, noise_size=8, width=4, seed=3)
+    keras.utils.set_random_seed(3)
     again = pets.build_pet_dcgan(size=32, noise_size=8, width=4, seed=3)
     samples = first.sample(5, seed=1)
     assert samples.shape == (5, 32, 32, 3) and samples.min() >= 0 and samples.max() <= 1
     np.testing.assert_allclose(samples, again.sample(5, seed=1), rtol=1e-6)
     assert first.discriminator(samples).shape == (5, 1)
+
+
+def test_pet_dcgan_builder_leaves_the_global_seed_alone():
+    np.random.seed(12345)
+    state = np.random.get_state()[1].copy()
+    pets.build_pet_dcgan(size=32, noise_size=8, width=4, seed=3)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
 
 
 def test_pet_dcgan_discriminator_loss_falls_in_a_few_steps():

@@ -1,4 +1,4 @@
-"""Image grids and curves: the mosaic layout, the intensity range, clear errors for images that would draw wrong."""
+"""Image grids and curves: the mosaic layout, the intensity range, clear errors for images that draw wrong."""
 
 from __future__ import annotations
 
@@ -54,6 +54,44 @@ def test_tile_lays_out_images_row_by_row_with_padding():
     np.testing.assert_array_equal(mosaic[:2, 3:], images[1])
     np.testing.assert_array_equal(mosaic[3:, :2], images[2])
     np.testing.assert_array_equal(mosaic[3:, 3:], 1.0)  # the missing fourth image is padding
+
+
+def test_tile_fills_each_row_left_to_right_and_pads_between_images_only():
+    images = np.linspace(0.1, 0.9, 5 * 3 * 2, dtype=np.float32).reshape(5, 3, 2)
+    mosaic = plotting.tile(images, columns=3, pad=2, pad_value=0.5)
+    assert mosaic.shape == (2 * 3 + 2, 3 * 2 + 2 * 2)  # two rows of three; no padding at the edges
+    for index, image in enumerate(images):
+        row, column = divmod(index, 3)
+        np.testing.assert_array_equal(mosaic[row * 5 : row * 5 + 3, column * 4 : column * 4 + 2], image)
+    np.testing.assert_array_equal(mosaic[3:5], 0.5)  # the padding rows between the two rows of images
+    np.testing.assert_array_equal(mosaic[:, 2:4], 0.5)  # the padding columns between the first two columns
+    np.testing.assert_array_equal(mosaic[5:, 8:], 0.5)  # the sixth place, left empty
+
+
+def test_tile_without_padding_is_the_images_side_by_side():
+    images = np.random.default_rng(1).random((4, 2, 3)).astype(np.float32)
+    mosaic = plotting.tile(images, columns=2, pad=0)
+    np.testing.assert_array_equal(mosaic, np.block([[images[0], images[1]], [images[2], images[3]]]))
+    np.testing.assert_array_equal(plotting.tile(images, columns=4, pad=0), np.hstack(list(images)))
+    np.testing.assert_array_equal(plotting.tile(images, columns=1, pad=0), np.vstack(list(images)))
+
+
+def test_tile_reshapes_flat_vectors_into_square_images():
+    flat = np.random.default_rng(2).random((3, 784))
+    mosaic = plotting.tile(flat, columns=3)
+    assert mosaic.shape == (28, 3 * 29 - 1) and mosaic.dtype == np.float32
+    np.testing.assert_allclose(mosaic[:, 29:57], flat[1].reshape(28, 28))
+    with pytest.raises(ValueError, match="length 10 into square images"):
+        plotting.tile(np.zeros((2, 10)), columns=2)
+
+
+def test_tile_keeps_colour_channels_and_pads_uint8_mosaics_white():
+    colour = np.random.default_rng(3).integers(0, 255, (3, 4, 5, 3), dtype=np.uint8)
+    mosaic = plotting.tile(colour, columns=2)
+    assert mosaic.shape == (9, 11, 3) and mosaic.dtype == np.uint8
+    np.testing.assert_array_equal(mosaic[5:, :5], colour[2])
+    np.testing.assert_array_equal(mosaic[4], 255)
+    np.testing.assert_array_equal(mosaic[5:, 6:], 255)
 
 
 def test_float_rounding_just_above_one_is_accepted_and_uint8_draws_on_0_to_255():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ganbook import pretrain, zoo
+from ganbook import pretrain, recipes, zoo
 
 
 def test_training_order_is_longest_first_then_unknown_names_alphabetically():
@@ -43,7 +43,7 @@ def test_unknown_recipe_names_are_named_in_the_error():
         pretrain.pretrain(["mlp-talk"], jobs=0)
 
 
-def test_pretrain_trains_into_the_cache_then_finds_it_there(monkeypatch):
+def test_pretrain_trains_into_the_cache_then_finds_it_there(real_data, monkeypatch):
     # a short variant of the smallest recipe, in this test's private cache
     monkeypatch.setattr(pretrain, "train_one", lambda name: _short_softmax(name))
     lines = []
@@ -53,10 +53,16 @@ def test_pretrain_trains_into_the_cache_then_finds_it_there(monkeypatch):
     assert "trained" in lines[0] and "in the cache" in lines[1]
 
 
-def test_a_recipe_already_in_the_cache_is_not_sent_to_a_worker(monkeypatch):
+def _short_softmax_recipe(monkeypatch):
+    """The zoo's softmax regression trains for 20 steps: fast enough for a test."""
+    short = recipes.softmax_regression().with_params(steps=20, eval_every=10)
+    monkeypatch.setitem(recipes.RECIPES, "softmax-regression", lambda: short)
+
+
+def test_a_recipe_already_in_the_cache_is_not_sent_to_a_worker(monkeypatch, real_data):
     zoo.get("softmax-regression", steps=20, eval_every=10)
     monkeypatch.setattr(pretrain, "train_one", lambda name: pytest.fail(f"{name} was sent to a worker"))
-    monkeypatch.setattr(zoo, "recipe", lambda name, **kw: zoo._RECIPES[name]().with_params(steps=20, eval_every=10))
+    _short_softmax_recipe(monkeypatch)
     assert pretrain.pretrain(["softmax-regression"], jobs=2, report=lambda line: None) == [
         ("softmax-regression", 0.0, True)]
 
@@ -66,20 +72,11 @@ def _short_softmax(name):
     return name, 0.0, trained.loaded
 
 
-def test_worker_processes_train_into_the_shared_cache():
+def test_worker_processes_train_into_the_shared_cache(real_data):
     # the real path: a spawned worker trains the smallest recipe; the parent then loads it from the cache
     done = pretrain.pretrain(["softmax-regression"], jobs=2, report=lambda line: None)
     assert [(name, loaded) for name, _, loaded in done] == [("softmax-regression", False)]
     assert zoo.get("softmax-regression").loaded
-
-
-def test_without_file_locks_the_command_trains_nothing(monkeypatch, capsys):
-    from ganbook import cache
-
-    monkeypatch.setattr(cache, "LOCKS_AVAILABLE", False)
-    monkeypatch.setattr(pretrain, "pretrain", lambda *a, **k: pytest.fail("must not train without locks"))
-    assert pretrain.main([]) == 0
-    assert "no file locks" in capsys.readouterr().out
 
 
 def test_a_thousand_processes_are_refused_before_anything_starts(monkeypatch, capsys):
@@ -92,17 +89,17 @@ def test_a_thousand_processes_are_refused_before_anything_starts(monkeypatch, ca
     assert pretrain.main(["--check"]) == 0
 
 
-def test_nothing_to_train_starts_no_pool(monkeypatch):
+def test_nothing_to_train_starts_no_pool(monkeypatch, real_data):
     zoo.get("softmax-regression", steps=20, eval_every=10)
-    monkeypatch.setattr(zoo, "recipe", lambda name, **kw: zoo._RECIPES[name]().with_params(steps=20, eval_every=10))
+    _short_softmax_recipe(monkeypatch)
     monkeypatch.setattr(pretrain, "ProcessPoolExecutor", lambda *a, **k: pytest.fail("a pool was started"))
     assert pretrain.pretrain(["softmax-regression"], jobs=3, report=lambda line: None)[0][2]
 
 
-def test_a_damaged_entry_is_not_reported_as_in_the_cache(monkeypatch):
+def test_a_damaged_entry_is_not_reported_as_in_the_cache(monkeypatch, real_data):
     from ganbook import cache
 
-    monkeypatch.setattr(zoo, "recipe", lambda name, **kw: zoo._RECIPES[name]().with_params(steps=20, eval_every=10))
+    _short_softmax_recipe(monkeypatch)
     recipe = zoo.recipe("softmax-regression")
     cache.load_or_train(recipe)
     (cache.entry_dir(recipe) / cache.WEIGHTS_FILE).write_bytes(b"\0" * 64)

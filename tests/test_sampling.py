@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -46,6 +48,33 @@ def test_latent_gan_and_pixel_gan_samples(small_autoencoder):
     _check(sampling.pixel_gan_samples(gan.build_dcgan(noise_size=4, width=4), 3, seed=1), 3)
 
 
-def test_talk_random_codes_use_the_variance_as_standard_deviation(small_autoencoder):
+class _RecordingDecoder:
+    """A stand-in decoder that keeps the codes it is given and returns blank images."""
+
+    def __init__(self):
+        self.codes = []
+
+    def __call__(self, codes):
+        self.codes.append(np.asarray(codes))
+        return np.zeros((len(self.codes[-1]), 784), np.float32)
+
+
+def test_talk_random_codes_use_the_variance_as_standard_deviation():
+    # training codes with mean 3 and standard deviation 3, so variance 9: the talk's draws spread by 9, not 3
+    training_codes = np.random.default_rng(0).exponential(3.0, size=(5000, 8))
+    mean, std, variance = training_codes.mean(), training_codes.std(), training_codes.var()
+    decoder = _RecordingDecoder()
+    autoencoder = SimpleNamespace(decoder=decoder)
+    images = sampling.talk_random_code_samples(autoencoder, training_codes, 20_000, seed=0)
+    _check(images, 20_000)
+    drawn = np.concatenate(decoder.codes)
+    assert drawn.shape == (20_000, 8)
+    # 160,000 normal draws: the sample mean and standard deviation are within 1 % of the drawing scale
+    assert drawn.mean() == pytest.approx(mean, abs=0.01 * variance)
+    assert drawn.std() == pytest.approx(variance, rel=0.01)
+    assert abs(drawn.std() - std) > 2 * std, "drawn with the standard deviation, not the variance"
+
+
+def test_talk_random_codes_are_decoded_by_the_autoencoder(small_autoencoder):
     codes = np.random.default_rng(0).exponential(2.0, size=(500, 8))
     _check(sampling.talk_random_code_samples(small_autoencoder, codes, 6, seed=0), 6)

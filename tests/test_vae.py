@@ -1,4 +1,5 @@
-"""VAE pieces: the closed-form KL against Monte Carlo, the reparameterised sample, ELBO <= IWAE bound."""
+"""VAE pieces: the closed-form KL against Monte Carlo, the shared log-densities, the reparameterised sample,
+the meaning of the history's terms, ELBO <= IWAE bound."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 
 from ganbook import data, metrics
-from ganbook.models import autoencoder, vae
+from ganbook.models import autoencoder, likelihoods, vae
 from ganbook.train import fit_unsupervised
 
 
@@ -18,8 +19,8 @@ def test_kl_closed_form_matches_monte_carlo():
     closed = vae.kl_to_standard_normal(mu, log_var).numpy()
     # KL = E_q[log q(z) - log p(z)], estimated with 400,000 samples per row
     z = mu + np.exp(0.5 * log_var) * rng.normal(size=(400_000, 3, 4)).astype(np.float32)
-    log_q = vae.gaussian_log_density(z, mu, log_var).numpy()
-    log_p = vae.gaussian_log_density(z, np.zeros_like(mu), np.zeros_like(log_var)).numpy()
+    log_q = likelihoods.gaussian_log_density(z, mu, log_var).numpy()
+    log_p = likelihoods.gaussian_log_density(z, np.zeros_like(mu), np.zeros_like(log_var)).numpy()
     estimate = (log_q - log_p).mean(axis=0)
     standard_error = (log_q - log_p).std(axis=0) / np.sqrt(len(z))
     assert np.all(np.abs(estimate - closed) < 5 * standard_error + 1e-3), (estimate, closed)
@@ -47,7 +48,42 @@ def test_sampling_is_seeded():
 def test_bernoulli_log_likelihood_by_hand():
     x = np.array([[1.0, 0.0]], np.float32)
     logits = np.array([[0.0, np.log(3.0)]], np.float32)  # p = 0.5 and 0.75
-    assert float(vae.bernoulli_log_likelihood(x, logits)[0]) == pytest.approx(np.log(0.5) + np.log(0.25), rel=1e-6)
+    expected = np.log(0.5) + np.log(0.25)
+    assert float(likelihoods.bernoulli_log_likelihood(x, logits)[0]) == pytest.approx(expected, rel=1e-6)
+
+
+def test_bernoulli_log_likelihood_sums_over_the_axes_it_is_given():
+    rng = np.random.default_rng(1)
+    images = (rng.random((3, 4, 4, 3)) < 0.5).astype(np.float32)
+    logits = rng.normal(size=(3, 4, 4, 3)).astype(np.float32)
+    probabilities = 1 / (1 + np.exp(-logits.astype(np.float64)))
+    by_hand = np.sum(np.where(images == 1, np.log(probabilities), np.log1p(-probabilities)), axis=(1, 2, 3))
+    summed = likelihoods.bernoulli_log_likelihood(images, logits, axis=[1, 2, 3]).numpy()
+    np.testing.assert_allclose(summed, by_hand, rtol=1e-5)
+    flat = likelihoods.bernoulli_log_likelihood(images.reshape(3, -1), logits.reshape(3, -1)).numpy()
+    np.testing.assert_allclose(flat, summed, rtol=1e-6)
+
+
+def test_gaussian_log_density_by_hand():
+    z, mu, log_var = np.array([[1.0, -0.5]]), np.array([[0.0, 0.5]]), np.array([[0.0, np.log(4.0)]])
+    expected = -0.5 * (2 * np.log(2 * np.pi) + np.log(4.0) + 1.0 + 1.0 / 4.0)
+    assert float(likelihoods.gaussian_log_density(z, mu, log_var)[0]) == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_models_and_the_metrics_share_one_definition_of_each_log_density():
+    assert vae.bernoulli_log_likelihood is likelihoods.bernoulli_log_likelihood
+    assert metrics.bernoulli_log_likelihood is likelihoods.bernoulli_log_likelihood
+    assert metrics.gaussian_log_density is likelihoods.gaussian_log_density
+
+
+def test_history_reconstruction_is_a_log_likelihood_and_loss_is_kl_minus_it():
+    """``reconstruction`` is E_q log p(x | z), <= 0 for binary x: the ELBO's first term in the VAE chapter."""
+    model = vae.build_vae(latent_size=2, hidden=(8,))
+    model.compile(optimizer="adam")
+    x = (np.random.default_rng(0).random((32, 784)) < 0.3).astype(np.float32)
+    values = {name: float(value) for name, value in model.test_step(x).items()}
+    assert values["reconstruction"] < 0 and values["kl"] >= 0
+    assert values["loss"] == pytest.approx(values["kl"] - values["reconstruction"], rel=1e-6)
 
 
 def test_shapes():
@@ -67,10 +103,9 @@ def small_binary_mnist():
 
     if REAL_DATA is None:
         pytest.skip("needs the MNIST data folder")
-    import os
-
-    os.environ.setdefault("GANBOOK_DATA_DIR", str(REAL_DATA))
-    mnist = data.load_mnist()
+    with pytest.MonkeyPatch.context() as patch:  # the data folder for this load only, not the session
+        patch.setenv("GANBOOK_DATA_DIR", str(REAL_DATA))
+        mnist = data.load_mnist()
     x = data.flatten(mnist.train.x[:1024])
     return x, data.binarize(data.flatten(mnist.test.x[:64]), np.random.default_rng(0))
 
@@ -91,7 +126,8 @@ def test_a_few_epochs_lower_the_loss(tiny_trained_vae):
 
 def test_iwae_bound_is_above_the_elbo_and_rises_with_k(tiny_trained_vae):
     model, _, test = tiny_trained_vae
-    bounds = {k: metrics.importance_weighted_bound(model.encode, model.decoder, test, k=k, chunk=min(k, 50)).mean()
+    bounds = {k: metrics.importance_weighted_bound(model.encode, model.decoder, test, k=k,
+                                                   chunk=min(k, 50)).mean()
               for k in (1, 10, 100)}
     assert bounds[1] < bounds[10] < bounds[100], bounds
     assert bounds[100] - bounds[1] < 30, "the gap should be a few nats, not a broken estimator"
@@ -99,8 +135,9 @@ def test_iwae_bound_is_above_the_elbo_and_rises_with_k(tiny_trained_vae):
 
 def test_iwae_rejects_grey_images():
     model = vae.build_vae(latent_size=2, hidden=(8,))
+    grey = np.full((2, 784), 0.5, np.float32)
     with pytest.raises(ValueError, match="binarise"):
-        metrics.importance_weighted_bound(model.encode, model.decoder, np.full((2, 784), 0.5, np.float32), k=1)
+        metrics.importance_weighted_bound(model.encode, model.decoder, grey, k=1)
 
 
 def test_autoencoder_loss_falls(small_binary_mnist):

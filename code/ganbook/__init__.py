@@ -5,15 +5,20 @@ benchmark, ``pretrain`` and tests import ``zoo``):
 
 - ``settings``  where data and caches live; quiet TensorFlow start-up (imported first).
 - ``atomic``    write-then-rename for files and folders; a file's SHA-256.
-- ``data``      real data loaders (MNIST, cats vs dogs): numpy in, numpy out   -> settings, atomic
+- ``data/``     real data sets as numpy arrays: ``mnist``, ``cats_dogs`` (and the pet models' pixels),
+                the shared ``download`` (SHA-256 checks, pooch, safe unzip), ``split``  -> settings, atomic
 - ``models/``   one family per module (classifier, memorizer, autoencoder, vae, gan, ring_gan, pets) and
-                ``noise`` (seeded Philox draws inside training steps): pure Keras
+                ``noise`` (seeded Philox draws inside training steps), ``likelihoods`` (the Bernoulli and
+                Gaussian log-densities, shared with ``metrics``): pure Keras
 - ``toy``       the ring of eight Gaussians and its mode-coverage count: numpy only
-- ``train``     compiled training loops returning histories                    -> cache (TrainingRecord)
-- ``cache``     the content-keyed store of trained models (verified, never NaN) -> settings, atomic
-- ``recipes``   the book's named recipes, registered with ``zoo``              -> data, toy, models, train, metrics, cache
-- ``zoo``       ``zoo.get(name)``: a trained model, from the cache when it can -> cache, recipes
-- ``metrics``   IWAE bound, Parzen windows, k-means: numpy/TensorFlow only
+- ``train``     every training loop and callback (classifiers, autoencoders and VAEs, GANs with their
+                snapshots); ``TrainingRecord``, what training returns besides weights
+- ``cache``     the content-keyed store of trained models (verified, never NaN; ``filelock``ed)
+                                                                               -> settings, atomic, train
+- ``recipes``   declarations only: which model, data, loop and parameters; ``RECIPES`` lists them
+                                                                 -> data, toy, models, train, metrics, cache
+- ``zoo``       the registry: ``zoo.get(name)``, a trained model, from the cache when it can -> cache, recipes
+- ``metrics``   IWAE bound, Parzen windows, k-means: numpy/TensorFlow     -> models.likelihoods
 - ``evaluation`` a classifier judges generated images: confidence, class balance, Inception Score,
                 Fréchet distance                                               -> metrics (input checks)
 - ``sampling``  draw flat images in [0, 1] from each generator family (given trained models)
@@ -23,6 +28,7 @@ benchmark, ``pretrain`` and tests import ``zoo``):
 - ``backprop``  the chain rule by hand, against automatic differentiation
 - ``plotting``, ``tables``, ``diagrams``  figures and tables; no training
 - ``results``   headline numbers for the reproducibility appendix             -> settings, atomic
+- ``machine``   the appendix's machine and software table; chapters in ``_toc.yml`` order: stdlib only
 - ``bench``     ``python -m ganbook.bench``
 - ``pretrain``  ``python -m ganbook.pretrain``: train the recipes in parallel processes -> zoo
 

@@ -29,16 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None
-
-LOCKS_AVAILABLE = fcntl is not None  # see _training_lock
+from filelock import FileLock
 
 from ganbook import settings
 from ganbook.atomic import atomic_directory, sha256_of
+from ganbook.train import TrainingRecord
 
 log = logging.getLogger(__name__)
 
@@ -49,23 +44,16 @@ RECORD_FIELDS = ("key", "history", "metrics", "train_seconds", "weights_sha256")
 STALE_SAVE_SECONDS = 24 * 3600  # a save folder this old belongs to a process that crashed
 
 
-@dataclass
-class TrainingRecord:
-    """What training produced besides weights: per-epoch (or per-step) history and final metrics."""
-
-    history: dict[str, list[float]] = field(default_factory=dict)
-    metrics: dict[str, float] = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class Recipe:
     """How to make one trained model.
 
     ``build(params)`` returns a built, untrained ``keras.Model``; ``train(model, params, seed)``
     trains it in place and returns a :class:`TrainingRecord`. ``data`` fingerprints the
-    training data; ``code`` names the modules or functions (beyond ``build`` and
+    training data; ``code`` names the modules, functions and constants (beyond ``build`` and
     ``train``, whose own source is always hashed) that the trained weights depend on: a
-    module name hashes the whole file, ``"module:function"`` just that function.
+    module name hashes the whole file, ``"module:function"`` just that function (or class),
+    ``"module:CONSTANT"`` the constant's value.
     """
 
     name: str
@@ -105,12 +93,21 @@ class Trained:
 
 
 def _source_of(entry: str) -> bytes:
-    """Source text of ``"package.module"`` (the whole file) or ``"package.module:function"`` (that function)."""
+    """What ``entry`` hashes: a module's whole file, a function's or class's source, a constant's value.
+
+    Entries are ``"package.module"``, ``"package.module:function"`` or ``"package.module:CONSTANT"``.
+    """
     module_name, _, attribute = entry.partition(":")
     module = importlib.import_module(module_name)
     if not attribute:
         return Path(inspect.getsourcefile(module)).read_bytes()
-    return inspect.getsource(getattr(module, attribute)).encode()
+    value = getattr(module, attribute)
+    if inspect.isfunction(value) or inspect.isclass(value):
+        return inspect.getsource(value).encode()
+    if isinstance(value, (bool, int, float, str, tuple, frozenset)):
+        return repr(value).encode()
+    raise TypeError(f"cannot hash {entry!r} for a cache key: name a function, a class, a module or a "
+                    f"constant (number, string, tuple), not a {type(value).__name__}")
 
 
 def _qualified(function: Callable) -> str:
@@ -287,19 +284,12 @@ def _training_lock(folder: Path):
 
     Two processes that need the same untrained model (the parallel pre-training of
     :mod:`ganbook.pretrain`, two builds sharing a cache) then train it once: the second waits
-    and loads the first one's entry. Where ``fcntl`` is missing (Windows) there is no lock.
+    and loads the first one's entry. ``filelock`` locks on every platform.
     """
-    if fcntl is None:
-        yield
-        return
     locks = settings.cache_dir() / "locks"
     locks.mkdir(parents=True, exist_ok=True)
-    with open(locks / f"{folder.name}.lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with FileLock(locks / f"{folder.name}.lock"):
+        yield
 
 
 def load_or_train(recipe: Recipe, retrain: bool = False) -> Trained:

@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 from scipy import integrate, stats
+from scipy.special import xlogy  # x log y with 0 log 0 = 0
 
 
 def optimal_discriminator(p_data: np.ndarray, p_model: np.ndarray) -> np.ndarray:
@@ -21,11 +22,6 @@ def optimal_discriminator(p_data: np.ndarray, p_model: np.ndarray) -> np.ndarray
     total = p_data + p_model
     return np.divide(p_data, total, out=np.full_like(total, 0.5), where=total > 0)
 
-
-def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """x log y with 0 log 0 = 0 (and -inf where x > 0 = y)."""
-    with np.errstate(divide="ignore"):
-        return np.where(x > 0, x * np.log(np.where(x > 0, y, 1.0)), 0.0)
 
 
 def value_function(x: np.ndarray, p_data: np.ndarray, p_model: np.ndarray,
@@ -37,17 +33,17 @@ def value_function(x: np.ndarray, p_data: np.ndarray, p_model: np.ndarray,
     """
     if discriminator is None:
         total = p_data + p_model
-        integrand = (_xlogy(p_data, np.divide(p_data, total, out=np.ones_like(total), where=total > 0))
-                     + _xlogy(p_model, np.divide(p_model, total, out=np.ones_like(total), where=total > 0)))
+        integrand = (xlogy(p_data, np.divide(p_data, total, out=np.ones_like(total), where=total > 0))
+                     + xlogy(p_model, np.divide(p_model, total, out=np.ones_like(total), where=total > 0)))
     else:
-        integrand = _xlogy(p_data, discriminator) + _xlogy(p_model, 1.0 - discriminator)
+        integrand = xlogy(p_data, discriminator) + xlogy(p_model, 1.0 - discriminator)
     return float(integrate.simpson(integrand, x=x))
 
 
 def kl_divergence(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> float:
     """KL(p || q) = int p log(p / q) dx by quadrature (p > 0 must imply q > 0)."""
     ratio = np.divide(p, q, out=np.ones_like(p), where=p > 0)
-    return float(integrate.simpson(_xlogy(p, ratio), x=x))
+    return float(integrate.simpson(xlogy(p, ratio), x=x))
 
 
 def js_divergence(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> float:

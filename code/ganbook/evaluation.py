@@ -1,4 +1,4 @@
-"""Judging generators with a classifier: confidence, class balance, Inception Score, Fréchet and kernel distances.
+"""Judging generators with a classifier: confidence, classes, Inception Score, Fréchet and kernel distances.
 
 A trained classifier (the *judge*) maps each image to class probabilities p(y | x) and to a
 feature vector (its penultimate layer). Everything below works on those arrays, so the same
@@ -11,6 +11,7 @@ import math
 
 import keras
 import numpy as np
+import scipy.special
 import tensorflow as tf
 
 from ganbook.metrics import finite_array, mean_and_standard_error
@@ -22,8 +23,8 @@ def _check_images(images: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     images = finite_array("images", images, np.float32)
     if images.shape[1:] != tuple(shape):
         kind = "flat" if len(shape) == 1 else "shaped"
-        raise ValueError(f"images must be {kind}, shape (n, {', '.join(map(str, shape))}), got {images.shape}: "
-                         "reshape them first")
+        raise ValueError(f"images must be {kind}, shape (n, {', '.join(map(str, shape))}), "
+                         f"got {images.shape}: reshape them first")
     low, high = float(images.min()), float(images.max())
     if low < 0.0 or high > 1.0:
         raise ValueError(f"image pixels must be in [0, 1], found [{low:.4g}, {high:.4g}]: "
@@ -33,7 +34,7 @@ def _check_images(images: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def judge_outputs(judge: keras.Model, images: np.ndarray,
                   feature_layer: str = "features") -> tuple[np.ndarray, np.ndarray]:
-    """(p(y | x), features) for images in [0, 1] of the judge's input shape, from a classifier that outputs logits."""
+    """(p(y | x), features) for images in [0, 1] of the judge's input shape; the judge outputs logits."""
     images = _check_images(images, judge.input_shape[1:])
     both = keras.Model(judge.inputs, [judge.outputs[0], judge.get_layer(feature_layer).output])
     probabilities, features = [], []
@@ -45,10 +46,8 @@ def judge_outputs(judge: keras.Model, images: np.ndarray,
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of (n, classes) logits, stable for large logits."""
-    z = finite_array("logits", logits)
-    z = np.exp(z - z.max(axis=1, keepdims=True))
-    return z / z.sum(axis=1, keepdims=True)
+    """Row-wise softmax of (n, classes) logits (SciPy's, stable for large logits), after the finite check."""
+    return scipy.special.softmax(finite_array("logits", logits), axis=1)
 
 
 def _check_probabilities(probabilities: np.ndarray) -> np.ndarray:
@@ -96,7 +95,8 @@ def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
     return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
 
 
-def gaussian_frechet_distance(mean_a: np.ndarray, cov_a: np.ndarray, mean_b: np.ndarray, cov_b: np.ndarray) -> float:
+def gaussian_frechet_distance(mean_a: np.ndarray, cov_a: np.ndarray, mean_b: np.ndarray,
+                              cov_b: np.ndarray) -> float:
     """Squared Fréchet (2-Wasserstein) distance between N(mean_a, cov_a) and N(mean_b, cov_b).
 
     |m_a - m_b|^2 + tr(C_a + C_b - 2 (C_a^1/2 C_b C_a^1/2)^1/2), with the matrix square roots
@@ -114,12 +114,13 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     """The Fréchet distance (as in FID, Heusel et al. 2017) between Gaussians fitted to two feature sets."""
     a, b = finite_array("features_a", features_a), finite_array("features_b", features_b)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
-        raise ValueError(f"feature sets must be (n, d) arrays with the same d and n >= 2, got {a.shape}, {b.shape}")
+        raise ValueError(f"feature sets must be (n, d) arrays with the same d and n >= 2, "
+                         f"got {a.shape}, {b.shape}")
     return gaussian_frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
 
 
 def _polynomial_kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The cubic kernel of KID, k(x, y) = (x . y / d + 1)^3, for every row of ``a`` against every row of ``b``."""
+    """KID's cubic kernel k(x, y) = (x . y / d + 1)^3 for every row of ``a`` against every row of ``b``."""
     return (a @ b.T / a.shape[1] + 1.0) ** 3
 
 
@@ -132,7 +133,8 @@ def unbiased_mmd2(features_a: np.ndarray, features_b: np.ndarray) -> float:
     """
     a, b = finite_array("features_a", features_a), finite_array("features_b", features_b)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
-        raise ValueError(f"feature sets must be (n, d) arrays with the same d and n >= 2, got {a.shape}, {b.shape}")
+        raise ValueError(f"feature sets must be (n, d) arrays with the same d and n >= 2, "
+                         f"got {a.shape}, {b.shape}")
     m, n = len(a), len(b)
     k_aa, k_bb = _polynomial_kernel(a, a), _polynomial_kernel(b, b)
     within_a = (k_aa.sum() - np.trace(k_aa)) / (m * (m - 1))
@@ -161,7 +163,8 @@ def kernel_inception_distance(features_a: np.ndarray, features_b: np.ndarray, su
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(f"feature sets must be (n, d) arrays with the same d, got {a.shape}, {b.shape}")
     if isinstance(subsets, bool) or not isinstance(subsets, (int, np.integer)) or subsets < 2:
-        raise ValueError(f"subsets must be an integer >= 2 (a standard error needs two or more), got {subsets!r}")
+        raise ValueError(f"subsets must be an integer >= 2 (a standard error needs two or more), "
+                         f"got {subsets!r}")
     fewest = min(len(a), len(b))
     if subset_size is None:
         subset_size = fewest // subsets
@@ -186,7 +189,8 @@ def judge_report(judge: keras.Model, images: np.ndarray, reference_features: np.
     probabilities, features = judge_outputs(judge, images)
     confidence = max_confidence(probabilities)
     histogram = class_histogram(probabilities)
-    return {"mean_confidence": float(confidence.mean()), "confident_fraction": float(np.mean(confidence > confident)),
+    return {"mean_confidence": float(confidence.mean()),
+            "confident_fraction": float(np.mean(confidence > confident)),
             "confidence": confidence, "histogram": histogram, "kl_from_uniform": kl_from_uniform(histogram),
             "inception_score": inception_score(probabilities),
             "frechet_distance": frechet_distance(features, reference_features)}

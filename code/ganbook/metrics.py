@@ -1,6 +1,7 @@
 """Evaluation metrics, batched and compiled: ELBO and importance-weighted bounds for VAEs.
 
-Everything here works on numpy arrays and TensorFlow callables only, so it can judge any model.
+Everything here works on numpy arrays and TensorFlow callables only, so it can judge any model; the
+IWAE bound's log-densities are the models' own (:mod:`ganbook.models.likelihoods`, a TensorFlow-only leaf).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import math
 
 import numpy as np
 import tensorflow as tf
+
+from ganbook.models.likelihoods import bernoulli_log_likelihood, gaussian_log_density
 
 
 def finite_array(name: str, values, dtype=np.float64) -> np.ndarray:
@@ -28,17 +31,9 @@ def finite_array(name: str, values, dtype=np.float64) -> np.ndarray:
     return array
 
 
-def _log_normal(z, mu, log_var):
-    return -0.5 * tf.reduce_sum(math.log(2 * math.pi) + log_var + tf.square(z - mu) * tf.exp(-log_var), axis=-1)
-
-
-def _log_bernoulli(x, logits):
-    return -tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=logits), axis=-1)
-
-
 def importance_weighted_bound(encode, decoder_logits, x: np.ndarray, k: int, *, batch_size: int = 100,
                               chunk: int = 100, seed: int = 0) -> np.ndarray:
-    """Per-image log (1/k) sum_i p(x, z_i) / q(z_i | x), z_i ~ q(z | x): the IWAE bound L_k (Burda et al. 2015).
+    """Burda et al. (2015)'s IWAE bound L_k per image: log (1/k) sum_i p(x, z_i) / q(z_i | x), z_i ~ q(z|x).
 
     L_1 is the ELBO; L_k rises with k towards log p(x). ``encode(x) -> (mu, log_var)``;
     ``decoder_logits(z) -> Bernoulli logits``; ``x`` is binary, shape (n, D). Samples are
@@ -69,9 +64,9 @@ def importance_weighted_bound(encode, decoder_logits, x: np.ndarray, k: int, *, 
             z = mu[None] + tf.exp(0.5 * log_var)[None] * eps  # (chunk, B, d)
             shape = tf.shape(z)
             logits = tf.reshape(decoder_logits(tf.reshape(z, (-1, shape[-1]))), (shape[0], shape[1], -1))
-            log_px_z = _log_bernoulli(tf.broadcast_to(xb[None], tf.shape(logits)), logits)
-            log_pz = _log_normal(z, tf.zeros_like(z), tf.zeros_like(z))
-            log_qz = _log_normal(z, mu[None], log_var[None])
+            log_px_z = bernoulli_log_likelihood(tf.broadcast_to(xb[None], tf.shape(logits)), logits)
+            log_pz = gaussian_log_density(z, tf.zeros_like(z), tf.zeros_like(z))
+            log_qz = gaussian_log_density(z, mu[None], log_var[None])
             part = tf.reduce_logsumexp(log_px_z + log_pz - log_qz, axis=0)
             total = tf.reduce_logsumexp(tf.stack([total, part]), axis=0)
         return total - math.log(k)
@@ -96,8 +91,9 @@ PARZEN_SIGMAS = np.logspace(-1, 0, 10)  # the grid of Goodfellow et al. (2014)'s
 
 @tf.function(jit_compile=True, reduce_retracing=True)
 def _parzen_batch(x, samples, samples_sq, sigmas):
-    # squared distances |x - s|^2 = |x|^2 - 2 x.s + |s|^2, shape (batch, n_samples), computed once for all sigmas
-    d2 = tf.reduce_sum(tf.square(x), axis=1, keepdims=True) - 2.0 * tf.matmul(x, samples, transpose_b=True) + samples_sq
+    # squared distances |x - s|^2 = |x|^2 - 2 x.s + |s|^2, shape (batch, n_samples), once for all sigmas
+    d2 = (tf.reduce_sum(tf.square(x), axis=1, keepdims=True) - 2.0 * tf.matmul(x, samples, transpose_b=True)
+          + samples_sq)
     d2 = tf.maximum(d2, 0.0)
     scaled = -d2[None, :, :] / (2.0 * tf.square(sigmas))[:, None, None]  # (n_sigmas, batch, n_samples)
     return tf.reduce_logsumexp(scaled, axis=2)  # (n_sigmas, batch)
@@ -113,7 +109,8 @@ def parzen_log_likelihoods(samples: np.ndarray, x: np.ndarray, sigmas, batch_siz
     x = finite_array("x", x, np.float32)
     sigmas = np.atleast_1d(finite_array("sigmas", sigmas))
     if samples.ndim != 2 or x.ndim != 2 or samples.shape[1] != x.shape[1]:
-        raise ValueError(f"samples and x must be (n, D) and (m, D) with the same D, got {samples.shape}, {x.shape}")
+        raise ValueError(f"samples and x must be (n, D) and (m, D) with the same D, "
+                         f"got {samples.shape}, {x.shape}")
     if not np.all(sigmas > 0):
         raise ValueError(f"every sigma must be positive, got {sigmas}")
     n, dimension = samples.shape
@@ -126,7 +123,8 @@ def parzen_log_likelihoods(samples: np.ndarray, x: np.ndarray, sigmas, batch_siz
     return np.concatenate(parts, axis=1).astype(np.float64) - log_norm[:, None]
 
 
-def parzen_log_likelihood(samples: np.ndarray, x: np.ndarray, sigma: float, batch_size: int = 250) -> np.ndarray:
+def parzen_log_likelihood(samples: np.ndarray, x: np.ndarray, sigma: float,
+                          batch_size: int = 250) -> np.ndarray:
     """Per-example log density of ``x`` under a Gaussian Parzen window (kernel density) on ``samples``.
 
     log p(x) = logsumexp_i(-|x - s_i|^2 / (2 sigma^2)) - log n - (D/2) log(2 pi sigma^2), computed
@@ -137,7 +135,7 @@ def parzen_log_likelihood(samples: np.ndarray, x: np.ndarray, sigma: float, batc
 
 def parzen_evaluation(samples: np.ndarray, validation: np.ndarray, test: np.ndarray,
                       sigmas: np.ndarray = PARZEN_SIGMAS) -> dict[str, float]:
-    """The protocol of Goodfellow et al. (2014): choose sigma on validation data, report the test mean ± s.e."""
+    """Goodfellow et al. (2014)'s protocol: choose sigma on validation data, report the test mean ± s.e."""
     validation = finite_array("validation", validation, np.float32)
     test = finite_array("test", test, np.float32)
     validation_scores = parzen_log_likelihoods(samples, validation, sigmas).mean(axis=1)
@@ -147,7 +145,8 @@ def parzen_evaluation(samples: np.ndarray, validation: np.ndarray, test: np.ndar
             "validation_log_likelihood": float(validation_scores.max())}
 
 
-def kmeans_centroids(x: np.ndarray, k: int, iterations: int = 5, seed: int = 0, batch_size: int = 2000) -> np.ndarray:
+def kmeans_centroids(x: np.ndarray, k: int, iterations: int = 5, seed: int = 0,
+                     batch_size: int = 2000) -> np.ndarray:
     """Lloyd's k-means with centroids started at k random points of ``x``; distances batched in TensorFlow.
 
     Used for the critique of Theis et al. (2016): cluster centres are not samples of any model,
@@ -162,7 +161,8 @@ def kmeans_centroids(x: np.ndarray, k: int, iterations: int = 5, seed: int = 0, 
         c = tf.constant(centroids)
         c_sq = tf.reduce_sum(tf.square(c), axis=1)[None, :]
         nearest = np.concatenate([
-            tf.argmin(c_sq - 2.0 * tf.matmul(tf.constant(x[s : s + batch_size]), c, transpose_b=True), axis=1).numpy()
+            tf.argmin(c_sq - 2.0 * tf.matmul(tf.constant(x[s : s + batch_size]), c, transpose_b=True),
+                      axis=1).numpy()
             for s in range(0, len(x), batch_size)])
         sums = np.zeros_like(centroids)
         np.add.at(sums, nearest, x)

@@ -215,10 +215,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     from ganbook import cache
 
-    if not cache.LOCKS_AVAILABLE:
-        # without file locks a worker and a chapter could train the same model at once
-        print("no file locks on this platform (fcntl): not pre-training; the chapters train their models", flush=True)
-        return 0
     cache.sweep_stale_saves()
     start = time.perf_counter()
     try:

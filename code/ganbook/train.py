@@ -7,14 +7,22 @@ partial batch is dropped so every step has the same shape and XLA compiles once.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+from dataclasses import dataclass, field
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from ganbook.cache import TrainingRecord
-
 EVAL_BATCH = 10_000
+
+
+@dataclass
+class TrainingRecord:
+    """What training produced besides weights: per-epoch (or per-step) history and final metrics."""
+
+    history: dict[str, list[float]] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
 
 
 def one_hot(labels: np.ndarray, classes: int = 10) -> np.ndarray:
@@ -123,21 +131,97 @@ def train_classifier(model: keras.Model, loss_fn: Callable, train: tuple[np.ndar
     return TrainingRecord(history=history, metrics=final)
 
 
+def history_record(history: dict[str, list], loss: str = "loss") -> dict[str, list[float]]:
+    """A Keras history as plain floats, after checking that the ``loss`` series stayed finite."""
+    values = history[loss]
+    if not np.all(np.isfinite(values)):
+        raise FloatingPointError(f"the {loss} became {values[-1]}: lower the learning rate")
+    return {key: [float(v) for v in series] for key, series in history.items()}
+
+
+def _example_shape(model: keras.Model) -> tuple[int, ...] | None:
+    """The shape of one input example: the model's, else its encoder's (subclassed models); None if unknown."""
+    for candidate in (model, getattr(model, "encoder", None)):
+        try:
+            return tuple(candidate.input_shape[1:])
+        except (AttributeError, ValueError):
+            continue
+    return None
+
+
 def fit_unsupervised(model: keras.Model, x_train: np.ndarray, x_val: np.ndarray | None, *, epochs: int,
-                     batch_size: int, learning_rate: float, jit_compile: bool = True,
+                     batch_size: int, learning_rate: float, jit_compile: bool | str = True,
                      steps_per_execution: int = 1) -> dict[str, list[float]]:
     """Train a model whose ``train_step`` needs only x (autoencoders, VAEs) with Adam; per-epoch history.
 
-    ``jit_compile=True`` compiles the step with XLA, which measured faster for dense models on CPU.
+    ``jit_compile=True`` compiles the step with XLA, which measured faster for dense models on CPU
+    (``"auto"`` leaves the choice to Keras).
     """
     x_train = np.asarray(x_train, np.float32)
-    if x_train.ndim != 2:
-        raise ValueError(f"training inputs must have shape (n, features), got {x_train.shape}: flatten images first")
+    expected = _example_shape(model)
+    if expected is not None and x_train.shape[1:] != expected:
+        raise ValueError(f"training inputs must have shape (n, {', '.join(map(str, expected))}), got "
+                         f"{x_train.shape}" + (": flatten images first" if len(expected) == 1 else ""))
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=jit_compile,
                   steps_per_execution=steps_per_execution)
     history = model.fit(x_train, validation_data=(x_val,) if x_val is not None else None, epochs=epochs,
                         batch_size=batch_size, shuffle=True, verbose=0).history
-    losses = history["loss"]
-    if not np.all(np.isfinite(losses)):
-        raise FloatingPointError(f"the training loss became {losses[-1]}: lower the learning rate")
-    return {key: [float(v) for v in values] for key, values in history.items()}
+    return history_record(history)
+
+
+def fit_classifier(model: keras.Model, train: tuple[np.ndarray, np.ndarray],
+                   validation: tuple[np.ndarray, np.ndarray], *, epochs: int, batch_size: int,
+                   learning_rate: float, decay_to: float) -> TrainingRecord:
+    """Keras ``fit`` of a classifier with logits: Adam on a cosine-decaying learning rate, cross-entropy.
+
+    Per-epoch loss and accuracy on both sets; the final validation accuracy as the metric.
+    Used where the model itself augments its inputs in training (see ``models.pets``).
+    """
+    steps = epochs * (len(train[0]) // batch_size)
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=decay_to)
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    history = model.fit(*train, batch_size=batch_size, epochs=epochs, validation_data=validation,
+                        shuffle=True, verbose=0).history
+    record = history_record(history)
+    return TrainingRecord(history=record, metrics={"validation_accuracy": record["val_accuracy"][-1]})
+
+
+class GeneratorSnapshots(keras.callbacks.Callback):
+    """Generator outputs for a fixed batch of noise after chosen epochs (rounded, to keep the record small).
+
+    With generator averaging the snapshot shows the averaged generator, the one training returns.
+    """
+
+    def __init__(self, epochs: list[int], count: int):
+        super().__init__()
+        self.epochs, self.count, self.taken = set(epochs), count, {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 in self.epochs:
+            with self.model.averaged_generator():
+                self.taken[epoch + 1] = np.round(self.model.sample(self.count, seed=1), 3).tolist()
+
+
+def fit_gan(model: keras.Model, x: np.ndarray, *, epochs: int, batch_size: int, learning_rate: float,
+            jit_compile: bool, steps_per_execution: int, snapshot_count: int,
+            snapshot_epochs: list[int] | None = None) -> dict[str, Any]:
+    """Adam (beta_1 = 0.5) for both players; per-epoch means of the losses and of D's outputs, plus snapshots.
+
+    ``steps_per_execution`` training steps run per call into TensorFlow (fewer Python round trips;
+    the steps themselves are unchanged). ``snapshot_count`` generator outputs are kept after the
+    epochs in ``snapshot_epochs``, or after the first, a quarter, half and all of them. A GAN that
+    averages its generator's weights ends with the average.
+    """
+    model.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+                  jit_compile=jit_compile, steps_per_execution=steps_per_execution)
+    snapshot_epochs = sorted(snapshot_epochs or {1, max(1, epochs // 4), max(1, epochs // 2), epochs})
+    snapshots = GeneratorSnapshots(snapshot_epochs, count=snapshot_count)
+    history = model.fit(x, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0,
+                        callbacks=[snapshots]).history
+    record: dict[str, Any] = history_record(history, loss="d_loss")
+    model.adopt_generator_average()
+    record["snapshot_epochs"] = snapshot_epochs
+    record["snapshots"] = [snapshots.taken[e] for e in snapshot_epochs]
+    return record

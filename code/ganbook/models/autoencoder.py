@@ -19,7 +19,8 @@ class Autoencoder(keras.Model):
         super().__init__(**kwargs)
         self.code_size = code_size
         self.encoder = keras.Sequential(
-            [keras.Input((INPUT_SIZE,)), keras.layers.Dense(code_size, activation="relu", name="code")], name="encoder")
+            [keras.Input((INPUT_SIZE,)), keras.layers.Dense(code_size, activation="relu", name="code")],
+            name="encoder")
         self.decoder = keras.Sequential(
             [keras.Input((code_size,)), keras.layers.Dense(INPUT_SIZE, activation="sigmoid", name="pixels")],
             name="decoder")
@@ -33,7 +34,7 @@ class Autoencoder(keras.Model):
         return [self.loss_tracker]
 
     def train_step(self, x):
-        x = x[0] if isinstance(x, tuple) else x
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(x)
         with tf.GradientTape() as tape:
             loss = reconstruction_error(x, self(x, training=True))
         gradients = tape.gradient(loss, self.trainable_variables)
@@ -42,7 +43,7 @@ class Autoencoder(keras.Model):
         return {"loss": self.loss_tracker.result()}
 
     def test_step(self, x):
-        x = x[0] if isinstance(x, tuple) else x
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(x)
         self.loss_tracker.update_state(reconstruction_error(x, self(x)))
         return {"loss": self.loss_tracker.result()}
 

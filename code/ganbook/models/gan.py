@@ -56,7 +56,8 @@ class GAN(keras.Model):
         self.r1 = float(r1)
         self.average_decay = float(average_decay)
         self.noise_seed = keras.random.SeedGenerator(seed)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
+        self.trackers = {name: keras.metrics.Mean(name=name)
+                         for name in ("d_loss", "g_loss", "d_real", "d_fake")}
         self.generator_average = []
         if self.average_decay:
             self.generator_average = [
@@ -107,7 +108,8 @@ class GAN(keras.Model):
 
     def _generator_step(self, batch_size):
         with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(self.generator(self.noise(batch_size), training=True), training=True)
+            fake = self.generator(self.noise(batch_size), training=True)
+            fake_logits = self.discriminator(fake, training=True)
             g_loss = generator_loss(fake_logits)
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
@@ -123,10 +125,11 @@ class GAN(keras.Model):
         self.average_remaining.assign(self.average_remaining * self.average_decay)
 
     def train_step(self, real):
-        real = real[0] if isinstance(real, tuple) else real
+        real, _, _ = keras.utils.unpack_x_y_sample_weight(real)
         batch_size = tf.shape(real)[0]
         # 1. discriminator step: real data against G(z), never against z itself
-        d_loss, real_logits = self._discriminator_step(real, self.generator(self.noise(batch_size), training=True))
+        fake = self.generator(self.noise(batch_size), training=True)
+        d_loss, real_logits = self._discriminator_step(real, fake)
         # 2. generator step through the updated discriminator
         g_loss, fake_logits = self._generator_step(batch_size)
         values = {"d_loss": d_loss, "g_loss": g_loss, "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
@@ -162,7 +165,8 @@ class FixedScale(keras.layers.Layer):
     """Multiply by a per-feature scale that is set from data once and never trained (but is saved)."""
 
     def build(self, input_shape):
-        self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", trainable=False, name="scale")
+        self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", trainable=False,
+                                     name="scale")
 
     def call(self, inputs):
         return inputs * self.scale
@@ -198,7 +202,7 @@ def build_latent_gan(code_size: int = 100, noise_size: int = 100, hidden: tuple[
 
 
 def set_code_scale(model: GAN, codes) -> None:
-    """Set the latent GAN's fixed scale to the per-unit standard deviation of real codes (1 for dead units)."""
+    """Set the latent GAN's fixed scale to the per-unit standard deviation of real codes (1 if dead)."""
     import numpy as np
 
     std = np.asarray(codes).std(axis=0)

@@ -3,7 +3,8 @@
 - a small convolutional cat/dog classifier with built-in augmentation (random flips and shifts,
   active only in training) whose dense ``"features"`` layer embeds images for the Fréchet distance;
 - a convolutional VAE, in the style of the Keras VAE example, with a Bernoulli (binary
-  cross-entropy) likelihood on grey levels as is common for images in [0, 1];
+  cross-entropy) likelihood on grey levels as is common for images in [0, 1]; its history keys
+  mean what they mean for :class:`ganbook.models.vae.VAE`;
 - a DCGAN generator and discriminator sized for a CPU, trained with :class:`ganbook.models.gan.GAN`.
 """
 
@@ -13,6 +14,7 @@ import keras
 import tensorflow as tf
 
 from ganbook.models.gan import GAN
+from ganbook.models.likelihoods import bernoulli_log_likelihood
 from ganbook.models.vae import Sampling, kl_to_standard_normal
 
 CLASSES = 2
@@ -40,7 +42,12 @@ def build_pet_classifier(size: int = 32, width: int = 32, features: int = 128, s
 
 
 class ConvVAE(keras.Model):
-    """q(z | x) by strided convolutions, p(x | z) by transposed convolutions; loss = -ELBO per image."""
+    """q(z | x) by strided convolutions, p(x | z) by transposed convolutions.
+
+    Its history, as the :class:`~ganbook.models.vae.VAE`'s, in nats per image: ``loss`` = -ELBO,
+    ``reconstruction`` = E_q log p(x | z) (a log-likelihood: minus the summed binary cross-entropy)
+    and ``kl`` = KL(q(z | x) || p(z)), so that loss = kl - reconstruction.
+    """
 
     def __init__(self, size: int = 32, latent_size: int = 64, width: int = 32, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
@@ -80,11 +87,14 @@ class ConvVAE(keras.Model):
         mu, log_var = self.encode(x)
         return self.decode(self.sampling([mu, log_var]))
 
-    def losses_of(self, x):
+    def elbo_terms(self, x):
+        """Per-image (reconstruction log-likelihood, KL) with one reparameterised sample."""
         mu, log_var = self.encode(x)
         logits = self.decoder(self.sampling([mu, log_var]))
-        reconstruction = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=logits), axis=[1, 2, 3])
-        kl = kl_to_standard_normal(mu, log_var)
+        return bernoulli_log_likelihood(x, logits, axis=[1, 2, 3]), kl_to_standard_normal(mu, log_var)
+
+    def _batch_means(self, x):
+        reconstruction, kl = self.elbo_terms(x)
         return tf.reduce_mean(reconstruction), tf.reduce_mean(kl)
 
     @property
@@ -92,22 +102,22 @@ class ConvVAE(keras.Model):
         return list(self.trackers.values())
 
     def _update(self, reconstruction, kl):
-        for name, value in (("loss", reconstruction + kl), ("reconstruction", reconstruction), ("kl", kl)):
+        for name, value in (("loss", kl - reconstruction), ("reconstruction", reconstruction), ("kl", kl)):
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def train_step(self, data):
-        x = data[0] if isinstance(data, tuple) else data
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
-            reconstruction, kl = self.losses_of(x)
-            loss = reconstruction + kl
+            reconstruction, kl = self._batch_means(x)
+            loss = kl - reconstruction  # the negative ELBO
         grads = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
         return self._update(reconstruction, kl)
 
     def test_step(self, data):
-        x = data[0] if isinstance(data, tuple) else data
-        return self._update(*self.losses_of(x))
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return self._update(*self._batch_means(x))
 
 
 def build_conv_vae(size: int = 32, latent_size: int = 64, width: int = 32, seed: int = 0) -> ConvVAE:
@@ -118,11 +128,13 @@ def build_conv_vae(size: int = 32, latent_size: int = 64, width: int = 32, seed:
 
 def build_pet_dcgan(size: int = 32, noise_size: int = 100, width: int = 32, seed: int = 0) -> GAN:
     """Generator: dense to (size/8)^2 x 4w maps, three stride-2 transposed convs to size x size x 3 (sigmoid).
-    Discriminator: three stride-2 convs with leaky ReLUs and a linear logit."""
+    Discriminator: three stride-2 convs with leaky ReLUs and a linear logit.
+
+    ``seed`` seeds the GAN's noise; the initial weights come from the global seed, which the
+    caller sets (the model cache seeds with the recipe's seed before it builds)."""
     if size % 8:
         raise ValueError(f"size must be divisible by 8, got {size}")
     start = size // 8
-    keras.utils.set_random_seed(seed)
     generator = keras.Sequential([
         keras.Input((noise_size,)),
         keras.layers.Dense(start * start * 4 * width),

@@ -1,4 +1,4 @@
-"""Variational autoencoders with a Gaussian encoder q(z|x) = N(mu, diag(exp(log_var))) and a Bernoulli decoder.
+"""Variational autoencoders: a Gaussian encoder q(z|x) = N(mu, diag(exp(log_var))), a Bernoulli decoder.
 
 The encoder outputs the mean ``mu`` and the *log-variance* ``log_var`` of q(z|x); samples are
 z = mu + exp(log_var / 2) * eps with eps ~ N(0, I) (the reparameterisation trick). The decoder
@@ -8,15 +8,13 @@ dynamically binarised images (each pixel redrawn as Bernoulli(intensity) every t
 
 from __future__ import annotations
 
-import math
-
 import keras
 import tensorflow as tf
 
 from ganbook.models import noise
+from ganbook.models.likelihoods import bernoulli_log_likelihood
 
 INPUT_SIZE = 784
-LOG_2PI = math.log(2.0 * math.pi)
 
 
 class Sampling(keras.layers.Layer):
@@ -35,16 +33,6 @@ class Sampling(keras.layers.Layer):
 def kl_to_standard_normal(mu, log_var):
     """KL(N(mu, diag(exp(log_var))) || N(0, I)) in closed form, summed over latent dimensions."""
     return 0.5 * tf.reduce_sum(tf.square(mu) + tf.exp(log_var) - 1.0 - log_var, axis=-1)
-
-
-def bernoulli_log_likelihood(x, logits):
-    """log p(x | logits) = sum_j x_j log sigmoid(l_j) + (1 - x_j) log sigmoid(-l_j), summed over pixels."""
-    return -tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=logits), axis=-1)
-
-
-def gaussian_log_density(z, mu, log_var):
-    """log N(z; mu, diag(exp(log_var))), summed over dimensions."""
-    return -0.5 * tf.reduce_sum(LOG_2PI + log_var + tf.square(z - mu) * tf.exp(-log_var), axis=-1)
 
 
 def binarize(x, seed_generator):
@@ -69,6 +57,8 @@ class VAE(keras.Model):
         self.decoder = keras.Sequential(layers, name="decoder")
         self.sampling = Sampling(seed)
         self.binarizer = keras.random.SeedGenerator(seed + 1)
+        # loss: -ELBO; reconstruction: E_q log p(x | z), a log-likelihood (the ELBO's first term);
+        # kl: KL(q(z | x) || p(z)); all in nats per image
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
@@ -105,7 +95,7 @@ class VAE(keras.Model):
         return {m.name: m.result() for m in self.metrics}
 
     def train_step(self, x):
-        x = x[0] if isinstance(x, tuple) else x
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(x)
         x = binarize(x, self.binarizer)
         with tf.GradientTape() as tape:
             reconstruction, kl = self.elbo_terms(x)
@@ -115,7 +105,7 @@ class VAE(keras.Model):
         return self._update(loss, reconstruction, kl)
 
     def test_step(self, x):
-        x = x[0] if isinstance(x, tuple) else x
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(x)
         reconstruction, kl = self.elbo_terms(x)  # x already binary
         return self._update(-tf.reduce_mean(reconstruction - kl), reconstruction, kl)
 

@@ -1,0 +1,102 @@
+"""What the reproducibility appendix says about a build: the machine, the software, the chapters' order.
+
+:func:`describe` names the machine and the versions of the software that computed the book's
+numbers; :func:`in_book_order` sorts chapter labels (``chap-<file name>``) as the table of
+contents lists the chapters. ``_toc.yml`` is read without a YAML library (the book's environment
+need not have one) from the repository root, found from this package's own location or passed
+explicitly, so nothing here depends on the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import sys
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]  # code/ganbook/machine.py -> the repository root
+TOC_FILE = "_toc.yml"
+NOT_INSTALLED = "not installed"
+UNKNOWN = "unknown"
+
+# A chapter entry of _toc.yml, e.g. "      - file: book/appetizer  # a comment" (the root page is "root:").
+_CHAPTER_ENTRY = re.compile(r"""^\s*-\s+file:\s*["']?([^"'#\s]+)["']?\s*(?:#.*)?$""")
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo, else what ``platform`` knows)."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or UNKNOWN
+
+
+def memory_gib() -> str:
+    """The machine's physical memory, e.g. ``"23.4 GiB"`` (``"unknown"`` where the OS does not say)."""
+    try:
+        return f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB"
+    except (ValueError, OSError, AttributeError):  # no sysconf (Windows) or no such name
+        return UNKNOWN
+
+
+def version(distribution: str) -> str:
+    """The installed version of a distribution (a pip package name), or ``"not installed"``."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return NOT_INSTALLED
+
+
+def tensorflow_version() -> str:
+    """The version of ``tensorflow-cpu`` (the project's dependency), else of ``tensorflow`` (GPU build)."""
+    cpu = version("tensorflow-cpu")
+    return cpu if cpu != NOT_INSTALLED else version("tensorflow")
+
+
+def describe() -> dict[str, str]:
+    """The machine and software of this build, as ordered item -> value pairs for a two-column table."""
+    return {
+        "operating system": platform.platform(),
+        "CPU": cpu_model(),
+        "cores visible to Python": str(os.cpu_count()),
+        "memory": memory_gib(),
+        "Python": sys.version.split()[0],
+        "TensorFlow": tensorflow_version(),
+        "Keras": version("keras"),
+        "NumPy": version("numpy"),
+        "Jupyter Book": version("jupyter-book"),
+        "myst-nb": version("myst-nb"),
+    }
+
+
+def toc_chapters(root: Path | str | None = None) -> list[str]:
+    """The chapter files (``book/appetizer``, ...) in the order of ``_toc.yml``; the root page is not one.
+
+    ``root`` is the folder holding ``_toc.yml``: by default the repository this package lives in.
+    """
+    path = Path(root if root is not None else REPO) / TOC_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no {TOC_FILE} at {path}: pass the book's folder "
+                                f"(the one holding {TOC_FILE}) as root") from None
+    return [match.group(1) for line in text.splitlines() if (match := _CHAPTER_ENTRY.match(line))]
+
+
+def chapter_label(entry: str) -> str:
+    """A chapter's page label, ``chap-<file name>`` (the book's convention), from its ``_toc.yml`` entry."""
+    return "chap-" + entry.rsplit("/", 1)[-1]
+
+
+def in_book_order(labels: Iterable[str], root: Path | str | None = None) -> list[str]:
+    """``labels`` sorted as the table of contents orders the chapters; other labels last, alphabetically."""
+    order = [chapter_label(entry) for entry in toc_chapters(root)]
+    rank = {label: index for index, label in reversed(list(enumerate(order)))}  # a label's first place
+    return sorted(labels, key=lambda label: (rank.get(label, len(order)), label))

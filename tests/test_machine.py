@@ -1,0 +1,91 @@
+"""ganbook.machine: the appendix's machine and software table, and the chapters in table-of-contents order."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ganbook import machine
+
+REPO = Path(__file__).resolve().parents[1]
+ITEMS = ["operating system", "CPU", "cores visible to Python", "memory", "Python", "TensorFlow", "Keras",
+         "NumPy", "Jupyter Book", "myst-nb"]
+
+
+def test_describe_names_every_item_in_order_with_a_text_value():
+    described = machine.describe()
+    assert list(described) == ITEMS
+    assert all(isinstance(value, str) and value for value in described.values())
+
+
+def test_describe_values_are_this_machine_and_this_interpreter():
+    described = machine.describe()
+    assert described["operating system"] == platform.platform()
+    assert described["cores visible to Python"] == str(os.cpu_count())
+    assert described["Python"] == "{}.{}.{}".format(*sys.version_info[:3])
+    assert described["NumPy"] == np.__version__
+    import keras
+    import tensorflow as tf
+
+    assert described["Keras"] == keras.__version__
+    assert described["TensorFlow"] == tf.__version__
+    memory = described["memory"]
+    assert memory == machine.UNKNOWN or (memory.endswith(" GiB") and float(memory.split()[0]) > 0)
+
+
+def test_a_missing_package_is_named_not_installed():
+    assert machine.version("no-such-distribution-ganbook") == machine.NOT_INSTALLED
+
+
+def test_toc_chapters_match_a_yaml_reading_of_the_table_of_contents():
+    yaml = pytest.importorskip("yaml")
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    expected = [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
+    assert machine.toc_chapters() == expected
+    assert toc["root"] not in expected
+
+
+def test_in_book_order_follows_the_table_of_contents_then_other_labels_alphabetically():
+    chapters = [machine.chapter_label(entry) for entry in machine.toc_chapters()]
+    shuffled = [chapters[2], "chap-zzz-unlisted", chapters[0], "chap-aaa-unlisted", chapters[1]]
+    assert machine.in_book_order(shuffled) == chapters[:3] + ["chap-aaa-unlisted", "chap-zzz-unlisted"]
+
+
+def test_toc_reading_ignores_comments_quotes_and_the_root_page(tmp_path):
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nparts:\n  - caption: One\n    chapters:\n"
+        "      - file: book/b  # comment\n      # - file: book/commented-out\n"
+        "      - file: 'book/a'\n      - file: \"c\"\n")
+    assert machine.toc_chapters(tmp_path) == ["book/b", "book/a", "c"]
+    in_order = machine.in_book_order(["chap-c", "chap-a", "chap-b"], root=tmp_path)
+    assert in_order == ["chap-b", "chap-a", "chap-c"]
+
+
+def test_a_folder_without_a_table_of_contents_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no _toc.yml at .* pass the book's folder"):
+        machine.toc_chapters(tmp_path)
+
+
+def test_works_from_another_working_directory_without_yaml(tmp_path):
+    # the appendix runs in book/ and the book's environment need not have PyYAML: block it and move away
+    script = ("import sys; sys.modules['yaml'] = None\n"
+              "from ganbook import machine\n"
+              "assert machine.describe()['Python']\n"
+              "print(','.join(machine.in_book_order(['chap-gan', 'chap-appetizer'])))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "chap-appetizer,chap-gan"
+
+
+def test_the_appendix_imports_no_yaml_and_reads_no_relative_path():
+    appendix = (REPO / "book" / "zz-reproducibility.md").read_text()
+    assert "yaml" not in appendix
+    assert "../" not in appendix and "open(" not in appendix
+    assert "machine.describe()" in appendix and "machine.in_book_order(" in appendix

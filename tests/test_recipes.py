@@ -1,0 +1,116 @@
+"""Every recipe the zoo serves: its key computes, its model builds, and its key covers what it uses."""
+
+from __future__ import annotations
+
+import inspect
+import types
+
+import pytest
+
+from ganbook import cache, recipes, zoo
+
+NAMES = zoo.names()
+# Modules whose code does not change a trained model: where files live, how they are written,
+# downloads (what they deliver is pinned by the recipe's data fingerprint), and the cache itself.
+NOT_MODEL_CODE = ("ganbook.settings", "ganbook.atomic", "ganbook.cache", "ganbook.data.download")
+# A container for what training returns: it holds results, it does not make them.
+NOT_MODEL_NAMES = {"ganbook.train:TrainingRecord"}
+
+
+def _is_constant(value) -> bool:
+    return isinstance(value, (bool, int, float, str, tuple, frozenset)) and not isinstance(value, type)
+
+
+def _used_by(function) -> tuple[list, list]:
+    """The ganbook functions/classes and module constants that ``function`` names, directly or via a module."""
+    found = inspect.getclosurevars(function)
+    named = dict(found.globals)
+    for value in found.globals.values():
+        if isinstance(value, types.ModuleType):  # module.attribute: attribute names are "unbound"
+            named |= {f"{value.__name__}.{n}": getattr(value, n) for n in found.unbound if hasattr(value, n)}
+    functions, constants = [], []
+    for name, value in named.items():
+        module = getattr(value, "__module__", None) or ""
+        if inspect.isfunction(value) or inspect.isclass(value):
+            if module.startswith("ganbook") and not module.startswith(NOT_MODEL_CODE):
+                functions.append(value)
+        elif _is_constant(value) and name.isupper() or (_is_constant(value) and "." in name
+                                                       and name.rsplit(".", 1)[1].isupper()):
+            owner = name.rsplit(".", 1)[0] if "." in name else function.__module__
+            if owner.startswith("ganbook") and not owner.startswith(NOT_MODEL_CODE):
+                constants.append((owner, name.rsplit(".", 1)[-1]))
+    return functions, constants
+
+
+def _reachable(recipe) -> tuple[set, set]:
+    """Everything the recipe's build and train functions use, following ganbook functions (not methods)."""
+    todo, functions, constants = [recipe.build, recipe.train], set(), set()
+    while todo:
+        function = todo.pop()
+        if function in functions or not inspect.isfunction(function):
+            continue
+        if inspect.signature(function).return_annotation in ("Recipe", cache.Recipe):
+            continue  # another recipe (the latent GAN's autoencoder) is keyed by its own key, as data
+        functions.add(function)
+        more, found = _used_by(function)
+        todo += more
+        constants |= set(found)
+        functions |= {f for f in more if inspect.isclass(f)}
+    return functions, constants
+
+
+def _covered(dependencies: list[str], module: str, name: str) -> bool:
+    return module in dependencies or f"{module}:{name}" in dependencies
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_recipe_key_computes_and_its_model_builds(name):
+    recipe = zoo.recipe(name)
+    assert recipe.name == name
+    assert len(cache.cache_key(recipe)) == 24
+    model = recipe.build(recipe.params)
+    assert model.count_params() > 0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_changing_any_parameter_changes_the_key(name):
+    recipe = zoo.recipe(name)
+    key = cache.cache_key(recipe)
+    for parameter, value in recipe.params.items():
+        changed = not value if isinstance(value, bool) else (
+            value + 1 if isinstance(value, (int, float)) else [*value, 1] if isinstance(value, list)
+            else f"{value}-changed")
+        assert cache.cache_key(recipe.with_params(**{parameter: changed})) != key, parameter
+    assert cache.cache_key(recipe.with_params(seed=recipe.seed + 1)) != key
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_key_covers_every_function_and_constant_training_uses(name):
+    recipe = zoo.recipe(name)
+    dependencies = cache.code_dependencies(recipe)
+    functions, constants = _reachable(recipe)
+    missing = [f"{f.__module__}:{f.__qualname__}" for f in functions
+               if not _covered(dependencies, f.__module__, f.__qualname__)
+               and f"{f.__module__}:{f.__qualname__}" not in NOT_MODEL_NAMES]
+    missing += [f"{module}:{constant}" for module, constant in constants
+                if not _covered(dependencies, module, constant)]
+    assert not missing, f"{name}: its cache key does not hash {missing}; add them to the recipe's code"
+
+
+def test_changing_a_constant_the_key_names_changes_the_key(monkeypatch):
+    recipe = zoo.recipe("vae-20")
+    key = cache.cache_key(recipe)
+    from ganbook.data import mnist
+
+    monkeypatch.setattr(mnist, "TEST_BINARIZATION_SEED", mnist.TEST_BINARIZATION_SEED + 1)
+    assert cache.cache_key(recipe) != key
+
+
+def test_every_listed_recipe_is_named_as_listed():
+    for name, factory in recipes.RECIPES.items():
+        assert factory().name == name
+
+
+def test_an_unknown_recipe_is_named_with_the_known_ones():
+    with pytest.raises(KeyError, match="known recipes: .*vae-20"):
+        zoo.recipe("no-such-model")
