@@ -25,10 +25,51 @@ def test_losses_from_logits_by_hand():
     assert float(gan.generator_loss(fake)) == pytest.approx(expected_g, rel=1e-6)
 
 
+def _sigmoid(logits):
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
+LOGITS = np.array([-8.0, -3.0, -0.5, 0.0, 1.5, 6.0])  # D(G(z)) from 0.0003 to 0.9975
+
+
+def test_minimax_and_non_saturating_generator_losses_by_hand():
+    """log(1 - D(G(z))) and -log D(G(z)) against the log of a numpy sigmoid."""
+    d = _sigmoid(LOGITS)
+    logits = tf.constant(LOGITS, tf.float64)
+    assert float(gan.minimax_generator_loss(logits)) == pytest.approx(np.mean(np.log(1 - d)), rel=1e-12)
+    assert float(gan.generator_loss(logits)) == pytest.approx(np.mean(-np.log(d)), rel=1e-12)
+
+
+def test_generator_loss_gradients_wrt_the_logit_and_saturation():
+    """d/dl log(1 - sigmoid(l)) = -sigmoid(l); d/dl -log sigmoid(l) = sigmoid(l) - 1."""
+    logits = tf.constant(LOGITS, tf.float64)
+    gradients = {}
+    for name, loss in (("minimax", gan.minimax_generator_loss), ("non-saturating", gan.generator_loss)):
+        with tf.GradientTape() as tape:
+            tape.watch(logits)
+            value = loss(logits) * len(LOGITS)  # the losses are means: undo the 1/n per logit
+        gradients[name] = tape.gradient(value, logits).numpy()
+    d = _sigmoid(LOGITS)
+    np.testing.assert_allclose(gradients["minimax"], -d, rtol=1e-12)
+    np.testing.assert_allclose(gradients["non-saturating"], d - 1, rtol=1e-12)
+    # where D rejects the fake (l = -8) the minimax gradient has all but vanished, the other has not
+    rejected = LOGITS.argmin()
+    assert abs(gradients["minimax"][rejected]) < 1e-3 < 0.99 < abs(gradients["non-saturating"][rejected])
+    # both push the logit up (negative gradient of a loss to minimise), and they agree at D = 1/2
+    assert np.all(gradients["minimax"] < 0) and np.all(gradients["non-saturating"] < 0)
+    half = int(np.flatnonzero(LOGITS == 0)[0])  # D = 1/2: both derivatives are -1/2
+    assert gradients["minimax"][half] == pytest.approx(-0.5) == gradients["non-saturating"][half]
+
+
 def test_losses_stay_finite_for_extreme_logits():
     big = tf.constant([1e4, -1e4])
     assert np.isfinite(float(gan.discriminator_loss(big, big)))
     assert np.isfinite(float(gan.generator_loss(big)))
+    assert np.isfinite(float(gan.minimax_generator_loss(big)))
+    with tf.GradientTape() as tape:
+        tape.watch(big)
+        loss = gan.generator_loss(big) + gan.minimax_generator_loss(big)
+    assert np.all(np.isfinite(tape.gradient(loss, big).numpy()))
 
 
 def test_shapes():

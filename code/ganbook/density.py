@@ -107,14 +107,18 @@ def generator_jacobians(generator, z: np.ndarray, batch_size: int = 128) -> np.n
 
 
 def log_volume_factor(jacobians: np.ndarray) -> np.ndarray:
-    """(1/2) log det(J^T J) for each (D, d) Jacobian (log |det J| when D = d); -inf where J is singular.
+    """(1/2) log det(J^T J) for each (D, d) Jacobian; -inf where J is singular.
 
-    The d-dimensional volume that G stretches a small cube of z-space into is this factor times the
-    cube's volume, so dividing p_z by it gives p_g's density on the image manifold.
+    When D = d this is log |det J|. G maps a small cube of z-space to a piece of
+    d-dimensional volume exp(this factor) times the cube's, so dividing p_z by
+    exp(this factor) gives p_g's density on the image manifold.
+    Shown in the chapter on open problems (book/open-problems.md), section
+    "Density from the Jacobian".
     """
     j = np.asarray(jacobians, np.float64)
     if j.ndim != 3 or j.shape[1] < j.shape[2]:
-        raise ValueError(f"Jacobians must have shape (n, D, d) with D >= d, got {j.shape}")
+        raise ValueError(f"Jacobians must have shape (n, D, d) with D >= d, "
+                         f"got {j.shape}")
     if j.shape[1] == j.shape[2]:
         sign, logdet = np.linalg.slogdet(j)
         return np.where(sign != 0, logdet, -np.inf)
@@ -122,38 +126,51 @@ def log_volume_factor(jacobians: np.ndarray) -> np.ndarray:
     return np.where(sign > 0, 0.5 * logdet, -np.inf)
 
 
-def generator_log_density(generator, z: np.ndarray, log_prior=standard_normal_log_density,
+def generator_log_density(generator, z: np.ndarray,
+                          log_prior=standard_normal_log_density,
                           batch_size: int = 128) -> np.ndarray:
-    """log p_g(G(z)) = log p_z(z) - (1/2) log det(J^T J): the density of an injective generator's samples.
+    """log p_g(G(z)) = log p_z(z) - (1/2) log det(J^T J), G injective.
 
-    With d = D it is the ordinary change of variables; with d < D it is the density with respect to
-    d-dimensional volume on the image manifold (Gemici, Rezende and Mohamed 2016). +inf marks a
-    singular Jacobian: the generator squashes some direction at that point.
+    With d = D it is the ordinary change of variables; with d < D it is the
+    density with respect to d-dimensional volume on the image manifold (Gemici,
+    Rezende and Mohamed 2016). +inf marks a singular Jacobian: the generator
+    squashes some direction at that point.
+    Shown in the chapter on open problems (book/open-problems.md), section
+    "Density from the Jacobian".
     """
-    return log_prior(np.asarray(z)) - log_volume_factor(generator_jacobians(generator, z, batch_size))
+    jacobians = generator_jacobians(generator, z, batch_size)
+    return log_prior(np.asarray(z)) - log_volume_factor(jacobians)
 
 
-def invert_generator(generator, x: np.ndarray, noise_size: int, steps: int = 500, learning_rate: float = 0.05,
+def invert_generator(generator, x: np.ndarray, noise_size: int,
+                     steps: int = 500, learning_rate: float = 0.05,
                      seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Find z minimising |G(z) - x|^2 for each row of x by Adam from z ~ N(0, I); returns (z, mean squared error).
+    """Minimise |G(z) - x|^2 over z for each row of x, by Adam from z ~ N(0, I).
 
-    All images are optimised at once (their losses are independent, so one summed loss gives each its
-    own gradient). The error says how far x lies from G's image manifold, at least locally.
+    Returns (z, mean squared error per pixel). All images are optimised at once
+    (their losses are independent, so one summed loss gives each its own
+    gradient). The error says how far x lies from G's image manifold, at least
+    locally.
+    Shown in the chapter on open problems (book/open-problems.md), section
+    "Adding noise, and inverting the generator".
     """
     x = tf.constant(np.asarray(x, np.float32).reshape(len(x), -1))
-    z = tf.Variable(tf.random.stateless_normal((x.shape[0], noise_size), seed=(seed, 0)))
+    z = tf.Variable(tf.random.stateless_normal((x.shape[0], noise_size),
+                                               seed=(seed, 0)))
     optimizer = keras.optimizers.Adam(learning_rate)
     optimizer.build([z])
 
     @tf.function(autograph=False)
     def step():
         with tf.GradientTape() as tape:
-            errors = tf.reduce_mean(tf.square(tf.reshape(generator(z), tf.shape(x)) - x), axis=1)
+            images = tf.reshape(generator(z), tf.shape(x))
+            errors = tf.reduce_mean(tf.square(images - x), axis=1)
             loss = tf.reduce_sum(errors)
         optimizer.apply_gradients([(tape.gradient(loss, z), z)])
         return errors
 
     for _ in range(steps):
         step()
-    final = tf.reduce_mean(tf.square(tf.reshape(generator(z), tf.shape(x)) - x), axis=1)
+    images = tf.reshape(generator(z), tf.shape(x))
+    final = tf.reduce_mean(tf.square(images - x), axis=1)
     return z.numpy(), final.numpy()

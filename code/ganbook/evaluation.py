@@ -78,10 +78,11 @@ def kl_from_uniform(histogram: np.ndarray) -> float:
 
 
 def inception_score(probabilities: np.ndarray) -> float:
-    """exp E_x[KL(p(y | x) || p(y))] (Salimans et al. 2016) with p(y) the mean of p(y | x).
+    """exp E_x KL(p(y | x) || p(y)) (Salimans et al. 2016), p(y) = E_x p(y | x).
 
-    Between 1 (every image gets the same prediction) and the number of classes (every
-    prediction is certain and the classes are balanced).
+    Between 1 (every image gets the same prediction) and the number of classes
+    (every prediction is certain and the classes are balanced).
+    Shown in the comparison chapter (book/comparison.md), section "Five scores".
     """
     p = _check_probabilities(probabilities)
     marginal = p.mean(axis=0)
@@ -95,28 +96,39 @@ def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
     return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
 
 
-def gaussian_frechet_distance(mean_a: np.ndarray, cov_a: np.ndarray, mean_b: np.ndarray,
-                              cov_b: np.ndarray) -> float:
-    """Squared Fréchet (2-Wasserstein) distance between N(mean_a, cov_a) and N(mean_b, cov_b).
+def gaussian_frechet_distance(mean_a: np.ndarray, cov_a: np.ndarray,
+                              mean_b: np.ndarray, cov_b: np.ndarray) -> float:
+    """Squared Fréchet (2-Wasserstein) distance of N(m_a, C_a) and N(m_b, C_b).
 
-    |m_a - m_b|^2 + tr(C_a + C_b - 2 (C_a^1/2 C_b C_a^1/2)^1/2), with the matrix square roots
-    taken by symmetric eigendecomposition, which stays real for nearly singular covariances.
+    |m_a - m_b|^2 + tr(C_a + C_b - 2 (C_a^1/2 C_b C_a^1/2)^1/2), with the matrix
+    square root taken by symmetric eigendecomposition, which stays real for
+    nearly singular covariances.
+    Shown in the comparison chapter (book/comparison.md), section "Five scores".
     """
     named = {"mean_a": mean_a, "cov_a": cov_a, "mean_b": mean_b, "cov_b": cov_b}
-    mean_a, cov_a, mean_b, cov_b = (finite_array(name, value) for name, value in named.items())
+    mean_a, cov_a, mean_b, cov_b = (finite_array(name, value)
+                                    for name, value in named.items())
     root_a = _sqrt_psd(cov_a)
     cross = np.linalg.eigvalsh(root_a @ cov_b @ root_a)
-    trace_term = np.trace(cov_a) + np.trace(cov_b) - 2.0 * np.sum(np.sqrt(np.clip(cross, 0, None)))
+    root_trace = np.sum(np.sqrt(np.clip(cross, 0, None)))
+    trace_term = np.trace(cov_a) + np.trace(cov_b) - 2.0 * root_trace
     return float(np.sum((mean_a - mean_b) ** 2) + trace_term)
 
 
 def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
-    """The Fréchet distance (as in FID, Heusel et al. 2017) between Gaussians fitted to two feature sets."""
-    a, b = finite_array("features_a", features_a), finite_array("features_b", features_b)
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
-        raise ValueError(f"feature sets must be (n, d) arrays with the same d and n >= 2, "
-                         f"got {a.shape}, {b.shape}")
-    return gaussian_frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
+    """The Fréchet distance between Gaussians fitted to two feature sets.
+
+    As in FID (Heusel et al. 2017), here in the features of any network.
+    Shown in the comparison chapter (book/comparison.md), section "Five scores".
+    """
+    a = finite_array("features_a", features_a)
+    b = finite_array("features_b", features_b)
+    if (a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]
+            or min(len(a), len(b)) < 2):
+        raise ValueError(f"feature sets must be (n, d) arrays with the same d "
+                         f"and n >= 2, got {a.shape}, {b.shape}")
+    return gaussian_frechet_distance(a.mean(0), np.cov(a, rowvar=False),
+                                     b.mean(0), np.cov(b, rowvar=False))
 
 
 def _polynomial_kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -31,47 +31,58 @@ def finite_array(name: str, values, dtype=np.float64) -> np.ndarray:
     return array
 
 
-def importance_weighted_bound(encode, decoder_logits, x: np.ndarray, k: int, *, batch_size: int = 100,
-                              chunk: int = 100, seed: int = 0) -> np.ndarray:
-    """Burda et al. (2015)'s IWAE bound L_k per image: log (1/k) sum_i p(x, z_i) / q(z_i | x), z_i ~ q(z|x).
+def importance_weighted_bound(encode, decoder_logits, x: np.ndarray, k: int,
+                              *, batch_size: int = 100, chunk: int = 100,
+                              seed: int = 0) -> np.ndarray:
+    """Burda et al. (2016)'s importance-weighted bound L_k of each image.
 
-    L_1 is the ELBO; L_k rises with k towards log p(x). ``encode(x) -> (mu, log_var)``;
-    ``decoder_logits(z) -> Bernoulli logits``; ``x`` is binary, shape (n, D). Samples are
-    drawn ``chunk`` at a time and combined with a running log-sum-exp; one compiled call per batch.
+    L_k(x) = log (1/k) sum_i p(x, z_i) / q(z_i | x) with z_i ~ q(z | x): the
+    ELBO for k = 1, a lower bound on log p(x) that never falls as k grows.
+    ``encode(x) -> (mu, log_var)``; ``decoder_logits(z) -> Bernoulli logits``;
+    ``x`` is binary, shape (n, D). Samples are drawn ``chunk`` at a time and
+    combined with a running log-sum-exp; one compiled call per batch.
+    Shown in the chapter on variational autoencoders (book/vae.md).
     """
     x = finite_array("x", x, np.float32)
     if x.ndim != 2:
         raise ValueError(f"x must have shape (n, D), got {x.shape}")
     if not np.all((x == 0) | (x == 1)):
-        raise ValueError("the Bernoulli likelihood needs binary images: binarise them first")
+        raise ValueError("the Bernoulli likelihood needs binary images: "
+                         "binarise them first")
     if min(k, chunk) < 1:
-        raise ValueError(f"k and chunk must be >= 1 (L_k averages k importance weights, chunk at a time), "
+        raise ValueError("k and chunk must be >= 1 (L_k averages k importance "
+                         "weights, chunk at a time), "
                          f"got k = {k}, chunk = {chunk}")
     if k % chunk and k > chunk:
         raise ValueError(f"k = {k} must be a multiple of chunk = {chunk}")
     chunk = min(chunk, k)
     chunks = k // chunk
 
-    # One compiled call per batch of images: encoder, every chunk's noise (Philox, fast under XLA),
-    # decoder passes and the running log-sum-exp. Noise for batch b, chunk c is seeded (seed, b * chunks + c).
+    # One compiled call per batch of images: encoder, every chunk's noise
+    # (Philox, fast under XLA), decoder passes and the running log-sum-exp.
+    # Noise for batch b, chunk c is seeded (seed, b * chunks + c).
     @tf.function(jit_compile=True, reduce_retracing=True)
     def batch_bound(xb, batch_index):
         mu, log_var = encode(xb)
         total = tf.fill(tf.shape(mu)[:1], -np.inf)
         for c in tf.range(chunks):  # a loop in the graph, not unrolled
-            eps = tf.random.stateless_normal((chunk, tf.shape(mu)[0], tf.shape(mu)[1]),
-                                             seed=tf.stack([seed, batch_index * chunks + c]), alg="philox")
+            eps = tf.random.stateless_normal(
+                (chunk, tf.shape(mu)[0], tf.shape(mu)[1]),
+                seed=tf.stack([seed, batch_index * chunks + c]), alg="philox")
             z = mu[None] + tf.exp(0.5 * log_var)[None] * eps  # (chunk, B, d)
             shape = tf.shape(z)
-            logits = tf.reshape(decoder_logits(tf.reshape(z, (-1, shape[-1]))), (shape[0], shape[1], -1))
-            log_px_z = bernoulli_log_likelihood(tf.broadcast_to(xb[None], tf.shape(logits)), logits)
+            logits = tf.reshape(decoder_logits(tf.reshape(z, (-1, shape[-1]))),
+                                (shape[0], shape[1], -1))
+            log_px_z = bernoulli_log_likelihood(
+                tf.broadcast_to(xb[None], tf.shape(logits)), logits)
             log_pz = gaussian_log_density(z, tf.zeros_like(z), tf.zeros_like(z))
             log_qz = gaussian_log_density(z, mu[None], log_var[None])
             part = tf.reduce_logsumexp(log_px_z + log_pz - log_qz, axis=0)
             total = tf.reduce_logsumexp(tf.stack([total, part]), axis=0)
         return total - math.log(k)
 
-    results = [batch_bound(tf.constant(x[start : start + batch_size]), tf.constant(index, tf.int32)).numpy()
+    results = [batch_bound(tf.constant(x[start : start + batch_size]),
+                           tf.constant(index, tf.int32)).numpy()
                for index, start in enumerate(range(0, len(x), batch_size))]
     return np.concatenate(results)
 
@@ -91,9 +102,13 @@ PARZEN_SIGMAS = np.logspace(-1, 0, 10)  # the grid of Goodfellow et al. (2014)'s
 
 @tf.function(jit_compile=True, reduce_retracing=True)
 def _parzen_batch(x, samples, samples_sq, sigmas):
+    """The log-sum-exp of the Parzen log density, for a batch of x and every sigma: (n_sigmas, batch).
+
+    Shown in the chapter on generative adversarial networks (book/gan.md).
+    """
     # squared distances |x - s|^2 = |x|^2 - 2 x.s + |s|^2, shape (batch, n_samples), once for all sigmas
-    d2 = (tf.reduce_sum(tf.square(x), axis=1, keepdims=True) - 2.0 * tf.matmul(x, samples, transpose_b=True)
-          + samples_sq)
+    d2 = (tf.reduce_sum(tf.square(x), axis=1, keepdims=True)
+          - 2.0 * tf.matmul(x, samples, transpose_b=True) + samples_sq)
     d2 = tf.maximum(d2, 0.0)
     scaled = -d2[None, :, :] / (2.0 * tf.square(sigmas))[:, None, None]  # (n_sigmas, batch, n_samples)
     return tf.reduce_logsumexp(scaled, axis=2)  # (n_sigmas, batch)
@@ -104,6 +119,8 @@ def parzen_log_likelihoods(samples: np.ndarray, x: np.ndarray, sigmas, batch_siz
 
     The squared distances, which cost all the arithmetic, are computed once per batch and
     shared by every bandwidth.
+
+    Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     samples = finite_array("samples", samples, np.float32)
     x = finite_array("x", x, np.float32)
@@ -135,7 +152,10 @@ def parzen_log_likelihood(samples: np.ndarray, x: np.ndarray, sigma: float,
 
 def parzen_evaluation(samples: np.ndarray, validation: np.ndarray, test: np.ndarray,
                       sigmas: np.ndarray = PARZEN_SIGMAS) -> dict[str, float]:
-    """Goodfellow et al. (2014)'s protocol: choose sigma on validation data, report the test mean ± s.e."""
+    """Goodfellow et al. (2014)'s protocol: choose sigma on validation data, report the test mean ± s.e.
+
+    Shown in the chapter on generative adversarial networks (book/gan.md).
+    """
     validation = finite_array("validation", validation, np.float32)
     test = finite_array("test", test, np.float32)
     validation_scores = parzen_log_likelihoods(samples, validation, sigmas).mean(axis=1)

@@ -1,10 +1,14 @@
 """Generative adversarial networks: a GAN on autoencoder codes and a small pixel-space DCGAN.
 
 Both are trained with the losses written on the discriminator's *logits* (numerically stable:
-``log sigmoid(l) = -softplus(-l)``) and the non-saturating generator loss -log D(G(z)):
+``log sigmoid(l) = -softplus(-l)``, ``log(1 - sigmoid(l)) = -softplus(l)``) and the non-saturating
+generator loss -log D(G(z)):
 
     discriminator:  -log D(x) - log(1 - D(G(z)))  =  softplus(-l_real) + softplus(l_fake)
     generator:      -log D(G(z))                  =  softplus(-l_fake)
+
+The minimax game's own generator loss, log(1 - D(G(z))) = -softplus(l_fake), is here too
+(:func:`minimax_generator_loss`), for the book to compare; no model trains with it.
 
 The discriminator's fake input is G(z), never z itself (the talk's defect).
 """
@@ -20,12 +24,33 @@ from ganbook.models import noise as random_numbers
 
 
 def discriminator_loss(real_logits, fake_logits):
-    """The negative of the value function's discriminator terms, per batch."""
-    return tf.reduce_mean(tf.nn.softplus(-real_logits)) + tf.reduce_mean(tf.nn.softplus(fake_logits))
+    """The negative of the value function's discriminator terms, per batch.
+
+    Shown in the chapter on generative adversarial networks (book/gan.md).
+    """
+    real_term = tf.reduce_mean(tf.nn.softplus(-real_logits))  # -log D(x)
+    fake_term = tf.reduce_mean(tf.nn.softplus(fake_logits))   # -log(1 - D(G(z)))
+    return real_term + fake_term
+
+
+def minimax_generator_loss(fake_logits):
+    """The minimax generator loss log(1 - D(G(z))) = -softplus(l), which G minimises.
+
+    Its derivative with respect to the logit l is -sigmoid(l): it vanishes where D
+    rejects the fakes (l -> -inf), early in training. The book compares it with
+    :func:`generator_loss`; no model here trains with it.
+    Shown in the chapter on generative adversarial networks (book/gan.md).
+    """
+    return -tf.reduce_mean(tf.nn.softplus(fake_logits))
 
 
 def generator_loss(fake_logits):
-    """The non-saturating generator loss -log D(G(z))."""
+    """The non-saturating generator loss -log D(G(z)) = softplus(-l), which G minimises.
+
+    Its derivative with respect to the logit l is sigmoid(l) - 1, close to -1 where D
+    rejects the fakes. G trains with this one.
+    Shown in the chapter on generative adversarial networks (book/gan.md).
+    """
     return tf.reduce_mean(tf.nn.softplus(-fake_logits))
 
 
@@ -88,43 +113,62 @@ class GAN(keras.Model):
         return self.generator(z, training=False).numpy()
 
     def _discriminator_step(self, real, fake):
+        """One Adam step of D on ``discriminator_loss`` (+ the R1 penalty if ``r1`` > 0).
+
+        Shown in the chapter on generative adversarial networks (book/gan.md).
+        """
         with tf.GradientTape() as tape:
             if self.r1:
                 with tf.GradientTape() as inner:
                     inner.watch(real)
                     real_logits = self.discriminator(real, training=True)
-                    logit_sum = tf.reduce_sum(real_logits)  # each logit depends on its own x only
-                slopes = tf.reshape(inner.gradient(logit_sum, real), (tf.shape(real)[0], -1))
-                penalty = 0.5 * self.r1 * tf.reduce_mean(tf.reduce_sum(tf.square(slopes), axis=1))
+                    # each logit depends on its own x only
+                    logit_sum = tf.reduce_sum(real_logits)
+                slopes = inner.gradient(logit_sum, real)  # grad_x l(x), one row per x
+                slopes = tf.reshape(slopes, (tf.shape(real)[0], -1))
+                squared_norms = tf.reduce_sum(tf.square(slopes), axis=1)
+                penalty = 0.5 * self.r1 * tf.reduce_mean(squared_norms)
             else:
                 real_logits = self.discriminator(real, training=True)
                 penalty = 0.0
             fake_logits = self.discriminator(fake, training=True)
             d_loss = discriminator_loss(real_logits, fake_logits)
             total = d_loss + penalty
-        grads = tape.gradient(total, self.discriminator.trainable_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+        variables = self.discriminator.trainable_variables
+        self.d_optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
         return d_loss, real_logits
 
     def _generator_step(self, batch_size):
+        """One Adam step of G on ``generator_loss`` through D, then one step of the average.
+
+        Shown in the chapter on generative adversarial networks (book/gan.md).
+        """
         with tf.GradientTape() as tape:
             fake = self.generator(self.noise(batch_size), training=True)
             fake_logits = self.discriminator(fake, training=True)
             g_loss = generator_loss(fake_logits)
-        grads = tape.gradient(g_loss, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        variables = self.generator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
         self.update_generator_average()
         return g_loss, fake_logits
 
     def update_generator_average(self) -> None:
-        """One step of the moving average of G's weights (after each generator step)."""
+        """One step of the moving average of G's weights (after each generator step).
+
+        Shown in the chapter on generative adversarial networks (book/gan.md).
+        """
         if not self.generator_average:
             return
-        for average, weight in zip(self.generator_average, self.generator.trainable_variables):
-            average.assign(self.average_decay * average + (1.0 - self.average_decay) * weight)
-        self.average_remaining.assign(self.average_remaining * self.average_decay)
+        decay, weights = self.average_decay, self.generator.trainable_variables
+        for average, weight in zip(self.generator_average, weights):
+            average.assign(decay * average + (1.0 - decay) * weight)  # a_t
+        self.average_remaining.assign(self.average_remaining * decay)  # decay^t
 
     def train_step(self, real):
+        """One discriminator step, then one generator step; running means of four metrics.
+
+        Shown in the chapter on generative adversarial networks (book/gan.md).
+        """
         real, _, _ = keras.utils.unpack_x_y_sample_weight(real)
         batch_size = tf.shape(real)[0]
         # 1. discriminator step: real data against G(z), never against z itself
@@ -132,7 +176,8 @@ class GAN(keras.Model):
         d_loss, real_logits = self._discriminator_step(real, fake)
         # 2. generator step through the updated discriminator
         g_loss, fake_logits = self._generator_step(batch_size)
-        values = {"d_loss": d_loss, "g_loss": g_loss, "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
+        values = {"d_loss": d_loss, "g_loss": g_loss,
+                  "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
                   "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits))}
         for name, value in values.items():
             self.trackers[name].update_state(value)
@@ -153,8 +198,14 @@ class GAN(keras.Model):
                 weight.assign(value)
 
     def adopt_generator_average(self) -> None:
-        """Give G its bias-corrected averaged weights (no-op without averaging or before the first step)."""
-        remaining = float(self.average_remaining.numpy()) if self.generator_average else 1.0
+        """Give G its bias-corrected averaged weights.
+
+        A no-op without averaging or before the first step (then 1 - decay^t = 0).
+        Shown in the chapter on generative adversarial networks (book/gan.md).
+        """
+        if not self.generator_average:
+            return
+        remaining = float(self.average_remaining.numpy())  # decay^t
         if remaining == 1.0:
             return
         for average, weight in zip(self.generator_average, self.generator.trainable_variables):

@@ -18,7 +18,11 @@ INPUT_SIZE = 784
 
 
 class Sampling(keras.layers.Layer):
-    """z = mu + sigma * eps, eps ~ N(0, I), with sigma = exp(log_var / 2); seeded for reproducibility."""
+    """The reparameterisation trick: z = mu + sigma * eps with eps ~ N(0, I).
+
+    sigma = exp(log_var / 2); the noise is seeded, for reproducibility.
+    Shown in the chapter on variational autoencoders (book/vae.md).
+    """
 
     def __init__(self, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
@@ -31,12 +35,20 @@ class Sampling(keras.layers.Layer):
 
 
 def kl_to_standard_normal(mu, log_var):
-    """KL(N(mu, diag(exp(log_var))) || N(0, I)) in closed form, summed over latent dimensions."""
-    return 0.5 * tf.reduce_sum(tf.square(mu) + tf.exp(log_var) - 1.0 - log_var, axis=-1)
+    """KL(N(mu, diag(exp(log_var))) || N(0, I)) in closed form, per example.
+
+    Summed over the latent dimensions (the last axis).
+    Shown in the chapter on variational autoencoders (book/vae.md).
+    """
+    return 0.5 * tf.reduce_sum(
+        tf.square(mu) + tf.exp(log_var) - 1.0 - log_var, axis=-1)
 
 
 def binarize(x, seed_generator):
-    """Dynamic binarisation: pixel j becomes 1 with probability x_j."""
+    """Dynamic binarisation: pixel j becomes 1 with probability x_j.
+
+    Shown in the chapter on variational autoencoders (book/vae.md).
+    """
     return tf.cast(noise.uniform(tf.shape(x), seed_generator) < x, x.dtype)
 
 
@@ -78,10 +90,15 @@ class VAE(keras.Model):
         return self.decode(self.sampling([mu, log_var]))
 
     def elbo_terms(self, x):
-        """Per-image (reconstruction log-likelihood, KL) with one reparameterised sample; x is binary."""
+        """Per image, the ELBO's terms: (log p(x | z), KL(q(z | x) || p(z))).
+
+        One reparameterised sample z per image; the KL is exact. x is binary.
+        Shown in the chapter on variational autoencoders (book/vae.md).
+        """
         mu, log_var = self.encode(x)
         z = self.sampling([mu, log_var])
-        return bernoulli_log_likelihood(x, self.decoder(z)), kl_to_standard_normal(mu, log_var)
+        return (bernoulli_log_likelihood(x, self.decoder(z)),
+                kl_to_standard_normal(mu, log_var))
 
     # -- Keras training interface
     @property
@@ -95,11 +112,16 @@ class VAE(keras.Model):
         return {m.name: m.result() for m in self.metrics}
 
     def train_step(self, x):
+        """One optimiser step on a batch's negative ELBO, freshly binarised.
+
+        Shown in the chapter on variational autoencoders (book/vae.md).
+        """
         x, _, _ = keras.utils.unpack_x_y_sample_weight(x)
         x = binarize(x, self.binarizer)
         with tf.GradientTape() as tape:
             reconstruction, kl = self.elbo_terms(x)
-            loss = -tf.reduce_mean(reconstruction - kl)  # the negative ELBO, in nats per image
+            # the negative ELBO, in nats per image
+            loss = -tf.reduce_mean(reconstruction - kl)
         gradients = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
         return self._update(loss, reconstruction, kl)
