@@ -7,7 +7,6 @@ import logging
 import re
 import struct
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pooch

@@ -14,7 +14,6 @@ import threading
 import zipfile
 from pathlib import Path
 
-import pooch
 import pytest
 
 from ganbook import settings

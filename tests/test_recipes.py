@@ -18,7 +18,7 @@ NOT_MODEL_NAMES = {"ganbook.train:TrainingRecord"}
 
 
 def _is_constant(value) -> bool:
-    return isinstance(value, (bool, int, float, str, tuple, frozenset)) and not isinstance(value, type)
+    return isinstance(value, (bool, int, float, str, tuple, frozenset))
 
 
 def _used_by(function) -> tuple[list, list]:
@@ -34,11 +34,12 @@ def _used_by(function) -> tuple[list, list]:
         if inspect.isfunction(value) or inspect.isclass(value):
             if module.startswith("ganbook") and not module.startswith(NOT_MODEL_CODE):
                 functions.append(value)
-        elif _is_constant(value) and name.isupper() or (_is_constant(value) and "." in name
-                                                       and name.rsplit(".", 1)[1].isupper()):
-            owner = name.rsplit(".", 1)[0] if "." in name else function.__module__
-            if owner.startswith("ganbook") and not owner.startswith(NOT_MODEL_CODE):
-                constants.append((owner, name.rsplit(".", 1)[-1]))
+        else:
+            owner, _, short = name.rpartition(".")  # "module.CONSTANT", or a global of the function's module
+            owner = owner or function.__module__
+            if (_is_constant(value) and short.isupper() and owner.startswith("ganbook")
+                    and not owner.startswith(NOT_MODEL_CODE)):
+                constants.append((owner, short))
     return functions, constants
 
 
