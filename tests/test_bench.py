@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ganbook import bench, zoo
+from ganbook import bench, cache, flops, zoo
 
 BENCHED = bench.STEP_RECIPES + bench.FIT_RECIPES
 
@@ -69,7 +69,7 @@ def test_training_inputs_have_the_shape_each_recipe_trains_on():
         bench.training_inputs("vae-20", {}, 30, flat)
 
 
-def test_a_tiny_fit_measurement_reports_the_recipes_setting_and_dense_flops(monkeypatch):
+def test_a_tiny_fit_measurement_reports_the_recipes_setting_and_step_flops(monkeypatch):
     declared = zoo.recipe
     monkeypatch.setattr(zoo, "recipe", lambda name, **kw: declared(name, code_size=8, batch_size=32, **kw))
     build, params = bench.recipe_model("autoencoder")
@@ -78,7 +78,8 @@ def test_a_tiny_fit_measurement_reports_the_recipes_setting_and_dense_flops(monk
     assert row["recipe"] == "autoencoder" and row["examples"] == 64
     assert row["ours_s"] > 0 and row["plain_s"] > 0
     assert params["jit_compile"] is True and row["setting"] == "fit, XLA"  # the recipe trains with XLA
-    assert row["flops_per_example"] == 6.0 * 2 * 784 * 8  # two dense kernels of 784 x 8
+    # two dense kernels of 784 x 8: forward, weight gradients and the code layer's input gradient
+    assert row["flops_per_example"] == 5 * 2 * 784 * 8
 
 
 def test_the_command_explains_its_options(capsys):
@@ -87,3 +88,40 @@ def test_the_command_explains_its_options(capsys):
     assert exit.value.code == 0
     shown = capsys.readouterr().out
     assert "--steps" in shown and "--out" in shown and "recipe's own parameters" in shown
+
+
+def _fake_build(monkeypatch, records):
+    """Two recipes of 100 and 200 GFLOP with the given cache records (None: not cached)."""
+    work = {"a": flops.Work(100e9, 1), "b": flops.Work(150e9, 1, evaluation_flops=50e9)}
+    monkeypatch.setattr(bench, "recipe_work", lambda name: work[name])
+    monkeypatch.setattr(zoo, "recipe", lambda name: name)
+    monkeypatch.setattr(cache, "stored_record", lambda name: records[name])
+
+
+def _record(end: str, seconds: float) -> dict:
+    return {"saved_at": f"2026-11-26T10:00:{end}+0000", "train_seconds": seconds}
+
+
+def test_build_efficiency_divides_all_flops_by_the_span_of_the_trainings(monkeypatch):
+    # a: 10:00:10-10:00:20, b: 10:00:05-10:00:15, side by side: 15 s for 300 GFLOP
+    _fake_build(monkeypatch, {"a": _record("20", 10.0), "b": _record("15", 10.0)})
+    result = bench.build_efficiency(peak_gflops=60.0, names=["a", "b"])
+    a, b = result["recipes"]
+    assert (a["gflop"], a["seconds_at_peak"], a["gflops"]) == (100.0, pytest.approx(100 / 60), 10.0)
+    assert (b["gflop"], b["training_gflop"], b["gflops"]) == (200.0, 150.0, 20.0)
+    build = result["build"]
+    assert build["span_seconds"] == 15.0 and build["one_run"]
+    assert build["gflops"] == pytest.approx(20.0) and build["fraction_of_peak"] == pytest.approx(20 / 60)
+    assert build["seconds_at_peak"] == pytest.approx(5.0)
+
+
+def test_trainings_from_separate_runs_are_not_one_run(monkeypatch):
+    _fake_build(monkeypatch, {"a": _record("50", 10.0), "b": _record("15", 10.0)})
+    assert not bench.build_efficiency(60.0, names=["a", "b"])["build"]["one_run"]  # 45 s span > 20 s trained
+
+
+def test_without_every_record_there_is_no_aggregate_speed(monkeypatch):
+    _fake_build(monkeypatch, {"a": _record("20", 10.0), "b": None})
+    result = bench.build_efficiency(60.0, names=["a", "b"])
+    assert "seconds" not in result["recipes"][1] and "span_seconds" not in result["build"]
+    assert result["build"]["gflop"] == 300.0 and result["build"]["timed_models"] == 1

@@ -14,8 +14,9 @@ import pytest
 from ganbook import machine
 
 REPO = Path(__file__).resolve().parents[1]
-ITEMS = ["operating system", "CPU", "cores visible to Python", "memory", "Python", "TensorFlow", "Keras",
-         "NumPy", "Jupyter Book", "myst-nb"]
+ONEDNN = "TensorFlow's oneDNN kernels (TF_ENABLE_ONEDNN_OPTS)"
+ITEMS = ["operating system", "CPU", "cores visible to Python", "memory", "Python", "TensorFlow", ONEDNN,
+         "Keras", "NumPy", "Jupyter Book", "myst-nb"]
 
 
 def test_describe_names_every_item_in_order_with_a_text_value():
@@ -30,6 +31,7 @@ def test_describe_values_are_this_machine_and_this_interpreter():
     assert described["cores visible to Python"] == str(os.cpu_count())
     assert described["Python"] == "{}.{}.{}".format(*sys.version_info[:3])
     assert described["NumPy"] == np.__version__
+    assert described[ONEDNN] == os.environ["TF_ENABLE_ONEDNN_OPTS"]  # importing ganbook set it
     import keras
     import tensorflow as tf
 

@@ -148,3 +148,32 @@ def _alive(pid):
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+_TRAIN_WITH_THREADS = """
+import sys
+import ganbook
+from ganbook import pretrain
+if sys.argv[1] == "worker":
+    pretrain.one_thread_each()
+import keras, numpy as np, tensorflow as tf
+assert tf.config.threading.get_intra_op_parallelism_threads() == (1 if sys.argv[1] == "worker" else 0)
+keras.utils.set_random_seed(0)
+x = np.random.default_rng(0).random((256, 28, 28, 1), dtype=np.float32)
+y = np.random.default_rng(1).integers(0, 10, 256)
+model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(16, 3, activation="relu"),
+                          keras.layers.Flatten(), keras.layers.Dense(300, activation="softplus"),
+                          keras.layers.Dense(10)])
+model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+model.fit(x, y, batch_size=64, epochs=2, verbose=0, shuffle=False)
+print(repr([float(np.abs(w).sum()) for w in model.get_weights()]))
+"""
+
+
+def test_one_thread_per_worker_trains_the_same_weights_as_the_default_threads():
+    def weights(mode: str) -> str:
+        run = subprocess.run([sys.executable, "-c", _TRAIN_WITH_THREADS, mode], capture_output=True, text=True,
+                             timeout=300)
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+    assert weights("worker") == weights("default")

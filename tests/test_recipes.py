@@ -101,9 +101,8 @@ def test_the_key_covers_every_function_and_constant_training_uses(name):
 def test_changing_a_constant_the_key_names_changes_the_key(monkeypatch):
     recipe = zoo.recipe("vae-20")
     key = cache.cache_key(recipe)
-    from ganbook.data import mnist
-
-    monkeypatch.setattr(mnist, "TEST_BINARIZATION_SEED", mnist.TEST_BINARIZATION_SEED + 1)
+    assert "ganbook.recipes:IWAE_SUBSET_SEED" in recipe.code
+    monkeypatch.setattr(recipes, "IWAE_SUBSET_SEED", recipes.IWAE_SUBSET_SEED + 1)
     assert cache.cache_key(recipe) != key
 
 

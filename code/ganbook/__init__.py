@@ -15,8 +15,8 @@ benchmark, ``pretrain`` and tests import ``zoo``):
                 snapshots); ``TrainingRecord``, what training returns besides weights
 - ``cache``     the content-keyed store of trained models (verified, never NaN; ``filelock``ed)
                                                                                -> settings, atomic, train
-- ``recipes``   declarations only: which model, data, loop and parameters; ``RECIPES`` lists them
-                                                                 -> data, toy, models, train, metrics, cache
+- ``recipes``   declarations only: which model, data, loop and parameters, and each one's arithmetic
+                (``work``); ``RECIPES`` lists them          -> data, toy, models, train, metrics, cache, flops
 - ``zoo``       the registry: ``zoo.get(name)``, a trained model, from the cache when it can -> cache, recipes
 - ``metrics``   IWAE bound, Parzen windows, k-means: numpy/TensorFlow     -> models.likelihoods
 - ``evaluation`` a classifier judges generated images: confidence, class balance, Inception Score,
@@ -29,11 +29,13 @@ benchmark, ``pretrain`` and tests import ``zoo``):
 - ``plotting``, ``tables``, ``diagrams``  figures and tables; no training
 - ``results``   headline numbers for the reproducibility appendix             -> settings, atomic
 - ``machine``   the appendix's machine and software table; chapters in ``_toc.yml`` order: stdlib only
-- ``bench``     ``python -m ganbook.bench``
+- ``flops``     counting training arithmetic from layer shapes (``Work``); the matmul peak: Keras only
+- ``bench``     ``python -m ganbook.bench``: training speed against the peak, per recipe and per build
+                                                                      -> flops, zoo, cache
 - ``pretrain``  ``python -m ganbook.pretrain``: train the recipes in parallel processes -> zoo
 
-Importing ``ganbook`` sets ``TF_CPP_MIN_LOG_LEVEL`` and ``TF_ENABLE_ONEDNN_OPTS`` so that
-TensorFlow, when a submodule imports it, starts without C++ log noise.
+Importing ``ganbook`` sets ``TF_CPP_MIN_LOG_LEVEL`` and ``TF_ENABLE_ONEDNN_OPTS`` (oneDNN on:
+measured faster) and imports TensorFlow without its start-up log lines (``settings.quiet_tensorflow``).
 """
 
 from ganbook import settings as _settings

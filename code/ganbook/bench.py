@@ -1,12 +1,19 @@
 """Benchmark: the machine's matmul peak, each recipe's training throughput against plain ``model.fit``,
-and the book's per-chapter execution times. ``python -m ganbook.bench [--steps N] [--out FILE]``.
+and the book's per-chapter execution times. ``python -m ganbook.bench [--steps N] [--out FILE]
+[--only RECIPE ...]``.
 
 Writes one JSON file (default ``_build/bench.json``) and prints a table. Each model is built by its
 recipe from the recipe's own parameters (``zoo.recipe(name).params``) and trained with the
 recipe's batch size, learning rate, XLA setting and steps per call, so the benchmark times the
 models the book trains. Throughput is measured after a warm-up (compilation excluded) on real
 MNIST batches (random pixels for cats and dogs, random codes for the latent GAN); GFLOP/s counts
-the dense layers' multiply-adds (forward 2 * in * out per example, training about three times that).
+the multiply-adds of every Dense, Conv2D and Conv2DTranspose layer in a training step
+(:mod:`ganbook.flops`, each recipe's ``work``).
+
+:func:`build_efficiency` reads the model cache of the last build: each recipe's whole arithmetic
+(training and evaluations), its training seconds, and for the build the aggregate GFLOP/s from the
+first model's start to the last one's end, against the matmul peak. The reproducibility appendix
+prints the same table for the build the reader holds.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import json
 import platform
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +35,7 @@ from ganbook import settings  # noqa: F401  (quiet TensorFlow before it is impor
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from ganbook import data, toy, zoo  # noqa: E402
+from ganbook import cache, data, flops, toy, zoo  # noqa: E402
 from ganbook.models import classifier  # noqa: E402
 from ganbook.train import compiled_step, one_hot  # noqa: E402
 
@@ -57,24 +65,49 @@ GAN_RECIPES = ("latent-gan", "dcgan", "ring-gan", "pet-dcgan")  # Adam with beta
 CLASSIFIER_XLA = {"mlp-ce": True, "cnn-judge": False}
 
 
-def matmul_peak(size: int = 4096, repeats: int = 5) -> float:
-    """GFLOP/s of a size x size float32 matmul in TensorFlow (best of ``repeats``)."""
-    a = tf.random.normal((size, size))
-    b = tf.random.normal((size, size))
-    product = tf.function(lambda x, y: tf.matmul(x, y))
-    product(a, b).numpy()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        product(a, b).numpy()
-        best = min(best, time.perf_counter() - start)
-    return 2 * size**3 / best / 1e9
+def recipe_work(name: str) -> flops.Work:
+    """Recipe ``name``'s arithmetic, counted on a freshly built (untrained) model."""
+    recipe = zoo.recipe(name)
+    return recipe.work(recipe.build(recipe.params), recipe.params)
 
 
-def dense_training_flops(model: keras.Model) -> float:
-    """Approximate training FLOPs per example: 6 * sum(in * out) over Dense kernels (0 if there are none)."""
-    # Dense kernels are the only 2-d weights in the book's models (convolution kernels are 4-d).
-    return 6.0 * sum(int(np.prod(w.shape)) for w in model.trainable_weights if len(w.shape) == 2)
+def step_flops(name: str, model: keras.Model, params: Mapping[str, Any]) -> float:
+    """FLOPs per training example of recipe ``name``'s step (a GAN: per real example, both players)."""
+    return zoo.recipe(name).work(model, params).step_flops
+
+
+def _start_and_end(record: Mapping[str, Any]) -> tuple[float, float]:
+    end = datetime.strptime(record["saved_at"], "%Y-%m-%dT%H:%M:%S%z").timestamp()
+    return end - record["train_seconds"], end
+
+
+def build_efficiency(peak_gflops: float, names: Sequence[str] | None = None) -> dict[str, Any]:
+    """Per recipe and in aggregate: FLOPs, seconds at peak, and (for cached models) seconds and GFLOP/s achieved.
+
+    The aggregate divides all cached models' FLOPs by the wall time from the first one's start to
+    the last one's end, which is the training phase's own time when one build trained them all
+    side by side; ``one_run`` says whether that is so (the span is shorter than their seconds added).
+    """
+    rows = []
+    for name in names or zoo.names():
+        work = recipe_work(name)
+        record = cache.stored_record(zoo.recipe(name))
+        row = {"recipe": name, "gflop": work.total / 1e9, "training_gflop": work.training_flops / 1e9,
+               "seconds_at_peak": work.total / 1e9 / peak_gflops}
+        if record:
+            row["seconds"] = record["train_seconds"]
+            row["gflops"] = row["gflop"] / record["train_seconds"]
+            row["start"], row["end"] = _start_and_end(record)
+        rows.append(row)
+    timed = [row for row in rows if "seconds" in row]
+    total = sum(row["gflop"] for row in rows)
+    summary = {"peak_gflops": peak_gflops, "gflop": total, "seconds_at_peak": total / peak_gflops,
+               "models": len(rows), "timed_models": len(timed)}
+    if timed and len(timed) == len(rows):
+        span = max(row["end"] for row in timed) - min(row["start"] for row in timed)
+        summary.update(span_seconds=span, gflops=total / span, fraction_of_peak=total / span / peak_gflops,
+                       one_run=span <= sum(row["seconds"] for row in timed))
+    return {"recipes": rows, "build": summary}
 
 
 def _time(function, repeats: int) -> float:
@@ -152,7 +185,7 @@ def bench_custom_step(name: str, build, params: Mapping[str, Any], steps: int) -
     setting = ("custom tf.function step, XLA" if jit
                else "custom tf.function step (XLA measured 2x slower for convs)")
     return {"recipe": name, "examples": len(x), "ours_s": fast, "plain_s": slow,
-            "flops_per_example": dense_training_flops(model), "setting": setting}
+            "flops_per_example": step_flops(name, model, params), "setting": setting}
 
 
 def bench_fit_model(name: str, build, params: Mapping[str, Any], x: np.ndarray, compile_kwargs,
@@ -169,14 +202,14 @@ def bench_fit_model(name: str, build, params: Mapping[str, Any], x: np.ndarray, 
             used_jit = bool(model.jit_compile)  # what "auto" chose
         timings[label] = _time(lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False),
                                2)
-    flops = dense_training_flops(model)
+    step = step_flops(name, model, params)
     steps_per_execution = setting["steps_per_execution"]
     parts = ((["XLA"] if used_jit else [])
              + ([f"{steps_per_execution} steps per call"] if steps_per_execution > 1 else []))
     setting_text = ("fit, " + ", ".join(parts) if parts
                     else "plain fit: XLA measured slower here, so no faster setting is known")
     return {"recipe": name, "examples": len(x), "ours_s": timings["ours"], "plain_s": timings["plain"],
-            "flops_per_example": flops, "setting": setting_text}
+            "flops_per_example": step, "setting": setting_text}
 
 
 def chapter_times() -> dict[str, float]:
@@ -200,12 +233,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=100, help="training steps per measurement")
     parser.add_argument("--out", type=Path, default=REPO / "_build" / "bench.json")
+    parser.add_argument("--only", nargs="+", metavar="RECIPE", choices=STEP_RECIPES + FIT_RECIPES,
+                        help="time these recipes' steps only (default: all)")
     args = parser.parse_args(argv)
-    peak = matmul_peak()
+    chosen = set(args.only or STEP_RECIPES + FIT_RECIPES)
+    peak = flops.matmul_peak()
     mnist = data.load_mnist(validation=True)
     flat = data.flatten(mnist.train.x)
-    rows = [bench_custom_step(name, *recipe_model(name), args.steps) for name in STEP_RECIPES]
-    for name in FIT_RECIPES:
+    rows = [bench_custom_step(name, *recipe_model(name), args.steps) for name in STEP_RECIPES if name in chosen]
+    for name in (name for name in FIT_RECIPES if name in chosen):
         build, params = recipe_model(name)
         x, y = training_inputs(name, params, args.steps * params["batch_size"], flat)
         rows.append(bench_fit_model(name, build, params, x, compile_arguments(name, params), y=y))
@@ -218,21 +254,32 @@ def main(argv: Sequence[str] | None = None) -> None:
             reason = BELOW_TARGET_REASONS.get(row["recipe"])
             row["below_target_because"] = reason or (
                 CONVOLUTION_REASON if row["setting"].startswith("plain fit") else "no reason recorded")
+    efficiency = build_efficiency(peak)
     report = {"machine": platform.platform(), "matmul_peak_gflops": peak, "recipes": rows,
-              "chapter_seconds": chapter_times()}
+              "build": efficiency, "chapter_seconds": chapter_times()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1))
     print(f"matmul peak: {peak:.0f} GFLOP/s")
-    print(f"{'recipe':12s} {'examples/s':>11s} {'GFLOP/s':>8s} {'of peak':>8s} {'vs plain fit':>13s}"
-          "  setting")
+    print("training steps, timed now:")
+    print(f"{'recipe':18s} {'examples/s':>11s} {'GFLOP/s':>8s} {'of peak':>8s} {'vs plain fit':>13s}  setting")
     for row in rows:
-        gflops = f"{row['gflops']:.0f}" if row["flops_per_example"] else "-"
-        share = f"{row['fraction_of_peak']:.0%}" if row["flops_per_example"] else "-"
-        print(f"{row['recipe']:12s} {row['examples_per_s']:11.0f} {gflops:>8s} {share:>8s} "
+        print(f"{row['recipe']:18s} {row['examples_per_s']:11.0f} {row['gflops']:8.1f} {row['fraction_of_peak']:8.0%} "
               f"{row['speedup_vs_plain_fit']:12.2f}x  {row['setting']}")
     for row in rows:
         if "below_target_because" in row:
             print(f"  {row['recipe']} below {SPEEDUP_TARGET}x: {row['below_target_because']}")
+    print("whole recipes (training and evaluations), as the model cache recorded them:")
+    print(f"{'recipe':18s} {'GFLOP':>8s} {'s at peak':>10s} {'s taken':>8s} {'GFLOP/s':>8s}")
+    for row in efficiency["recipes"]:
+        taken = (f"{row['seconds']:8.0f} {row['gflops']:8.1f}" if "seconds" in row else f"{'-':>8s} {'-':>8s}")
+        print(f"{row['recipe']:18s} {row['gflop']:8.0f} {row['seconds_at_peak']:10.0f} {taken}")
+    build = efficiency["build"]
+    line = f"all: {build['gflop'] / 1e3:.1f} TFLOP, {build['seconds_at_peak']:.0f} s at peak"
+    if "span_seconds" in build:
+        line += (f"; trained in {build['span_seconds']:.0f} s (first start to last end"
+                 f"{'' if build['one_run'] else ', several runs'}): {build['gflops']:.1f} GFLOP/s, "
+                 f"{build['fraction_of_peak']:.0%} of peak")
+    print(line)
     for chapter, seconds in sorted(report["chapter_seconds"].items()):
         print(f"chapter {chapter:24s} {seconds:8.1f} s")
     print(f"written to {args.out}")

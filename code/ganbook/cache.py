@@ -53,7 +53,9 @@ class Recipe:
     training data; ``code`` names the modules, functions and constants (beyond ``build`` and
     ``train``, whose own source is always hashed) that the trained weights depend on: a
     module name hashes the whole file, ``"module:function"`` just that function (or class),
-    ``"module:CONSTANT"`` the constant's value.
+    ``"module:CONSTANT"`` the constant's value. ``work(model, params)``, if given, counts the
+    training's arithmetic (a :class:`ganbook.flops.Work`) for the benchmark and the appendix; it
+    does not change the weights, so it is not part of the key.
     """
 
     name: str
@@ -63,6 +65,7 @@ class Recipe:
     seed: int = 0
     data: str = ""
     code: tuple[str, ...] = ()
+    work: Callable[[Any, Mapping[str, Any]], Any] | None = None
 
     def with_params(self, **overrides: Any) -> Recipe:
         """A copy with some hyper-parameters (or ``seed``) replaced; unknown names are an error."""
@@ -70,7 +73,8 @@ class Recipe:
         unknown = set(overrides) - set(self.params)
         if unknown:
             raise TypeError(f"recipe {self.name!r} has no parameter(s) {sorted(unknown)}; it has {sorted(self.params)}")
-        return Recipe(self.name, self.build, self.train, {**self.params, **overrides}, seed, self.data, self.code)
+        return Recipe(self.name, self.build, self.train, {**self.params, **overrides}, seed, self.data, self.code,
+                      self.work)
 
 
 @dataclass
@@ -129,6 +133,7 @@ def cache_key(recipe: Recipe) -> str:
             "seed": recipe.seed,
             "data": recipe.data,
             "keras": _keras_version(),
+            "onednn": settings.onednn_enabled(),  # oneDNN's kernels round differently
         },
         sort_keys=True,
         default=repr,

@@ -69,6 +69,7 @@ def describe() -> dict[str, str]:
         "memory": memory_gib(),
         "Python": sys.version.split()[0],
         "TensorFlow": tensorflow_version(),
+        "TensorFlow's oneDNN kernels (TF_ENABLE_ONEDNN_OPTS)": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset"),
         "Keras": version("keras"),
         "NumPy": version("numpy"),
         "Jupyter Book": version("jupyter-book"),

@@ -15,9 +15,12 @@ import time
 
 import numpy as np
 
-from ganbook import data, metrics, toy
+from ganbook import data, flops, metrics, toy
 
 from ganbook.cache import Recipe, cache_key, load_or_train
+from ganbook.data.cats_dogs import CATS_DOGS_COUNTS
+from ganbook.data.mnist import MNIST_TEST_SIZE, MNIST_TRAIN_SIZE, MNIST_VALIDATION_START
+from ganbook.flops import Work
 from ganbook.models import autoencoder, classifier, gan, pets, ring_gan, vae
 from ganbook.train import TrainingRecord, fit_classifier, fit_gan, fit_unsupervised, train_classifier
 
@@ -32,6 +35,7 @@ _CLASSIFIER_CODE = (*_MNIST_CODE, "ganbook.models.classifier", "ganbook.train:tr
 _UNSUPERVISED_CODE = ("ganbook.train:fit_unsupervised", "ganbook.train:_example_shape", "ganbook.train:history_record")
 # What a GAN recipe's trained weights depend on besides its build and train functions.
 _GAN_CODE = ("ganbook.models.gan", "ganbook.models.noise", "ganbook.recipes:_fit_gan", "ganbook.train:fit_gan",
+             "ganbook.train:without_remapping",
              "ganbook.train:GeneratorSnapshots", "ganbook.train:history_record")
 _IWAE_CODE = ("ganbook.metrics:importance_weighted_bound", "ganbook.models.likelihoods",
               "ganbook.metrics:mean_and_standard_error", "ganbook.metrics:finite_array")
@@ -63,12 +67,22 @@ def _train_mlp(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
 
 
 ALL_DIGITS = "0123456789"
+# Images one evaluation of train_classifier passes forward: its training-set monitor and the test set.
+_CLASSIFIER_EVALUATION_IMAGES = 10_000 + MNIST_TEST_SIZE
+
+
+def _classifier_work(model, params: Mapping[str, Any]) -> Work:
+    """``steps`` batches; an evaluation every ``eval_every`` steps, at step 0, and one final pass over the training set."""
+    evaluations = 1 + params["steps"] // params["eval_every"]
+    forward = evaluations * _CLASSIFIER_EVALUATION_IMAGES + MNIST_TRAIN_SIZE
+    return Work(flops.training_flops(model), params["steps"] * params["batch_size"],
+                forward * flops.forward_flops(model))
 
 
 def _mlp_recipe(name: str, **params: Any) -> Recipe:
     params.setdefault("train_digits", ALL_DIGITS)
     return Recipe(name, _build_mlp, _train_mlp, params, seed=0, data=data.mnist_fingerprint(),
-                  code=_CLASSIFIER_CODE)
+                  code=_CLASSIFIER_CODE, work=_classifier_work)
 
 
 def mlp_talk() -> Recipe:
@@ -108,7 +122,7 @@ def cnn_judge() -> Recipe:
     params = dict(width=16, features=128, steps=2000, batch_size=128, learning_rate=2e-3, decay_to=0.01,
                   eval_every=250)
     return Recipe("cnn-judge", _build_cnn, _train_cnn, params, seed=0, data=data.mnist_fingerprint(),
-                  code=_CLASSIFIER_CODE)
+                  code=_CLASSIFIER_CODE, work=_classifier_work)
 
 
 # ----------------------------------------------------------------------------- autoencoder
@@ -127,11 +141,20 @@ def _train_autoencoder(model, params: Mapping[str, Any], seed: int) -> TrainingR
     return TrainingRecord(history=history, metrics={"test_mse": history["val_loss"][-1]})
 
 
+def _epochs_work(training_images: int, validation_images: int):
+    """The work of a Keras ``fit``: each epoch trains on every training image and passes the validation set."""
+    def work(model, params: Mapping[str, Any]) -> Work:
+        return Work(flops.training_flops(model), params["epochs"] * training_images,
+                    params["epochs"] * validation_images * flops.forward_flops(model))
+    return work
+
+
 def autoencoder_recipe() -> Recipe:
     """The talk's 784-100-784 ReLU autoencoder, squared error, Adam 0.005, batch 128."""
     params = dict(code_size=100, epochs=10, batch_size=128, learning_rate=0.005, jit_compile=True)
     return Recipe("autoencoder", _build_autoencoder, _train_autoencoder, params, seed=0,
-                  data=data.mnist_fingerprint(), code=(*_MNIST_CODE, *_UNSUPERVISED_CODE, "ganbook.models.autoencoder"))
+                  data=data.mnist_fingerprint(), code=(*_MNIST_CODE, *_UNSUPERVISED_CODE, "ganbook.models.autoencoder"),
+                  work=_epochs_work(MNIST_VALIDATION_START, MNIST_TEST_SIZE))
 
 
 # ----------------------------------------------------------------------------- variational autoencoders
@@ -140,11 +163,26 @@ def _build_vae(params: Mapping[str, Any]):
     return vae.build_vae(params["latent_size"], tuple(params["hidden"]))
 
 
+# The importance-weighted bound with k = 1000 costs 1000 decoder passes per image, a third of all
+# the book's training arithmetic on the 10,000 test images; it is averaged over a seeded random
+# subset of them instead (its standard error is printed beside it), the ELBO over all of them.
+IWAE_SUBSET_SEED = 0
+
+
+def iwae_subset(images: int, count: int) -> np.ndarray:
+    """The sorted indices of the ``count`` test images (of ``images``) the importance-weighted bound averages over."""
+    if not 2 <= count <= images:
+        raise ValueError(f"the bound needs 2 to {images} test images for a mean and its standard error, got {count}")
+    return np.sort(np.random.default_rng(IWAE_SUBSET_SEED).permutation(images)[:count])
+
+
 def _train_vae(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
     """Train on the first 50,000 training images, dynamically binarised; report test ELBO and IWAE bound in nats.
 
     Images 50,000-59,999 stay out, as for the autoencoder and the GANs: the comparison chapter
-    chooses every generator's Parzen bandwidth on them.
+    chooses every generator's Parzen bandwidth on them. The ELBO is averaged over all test
+    images, the k-sample bound over ``iwae_images`` of them (:func:`iwae_subset`); their gap is
+    the mean of per-image differences on that subset, with its (paired) standard error.
     """
     mnist = data.load_mnist(validation=True)
     test = data.binarized_test_images()
@@ -154,20 +192,35 @@ def _train_vae(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
                                jit_compile=params["jit_compile"], steps_per_execution=params["steps_per_execution"])
     trained = time.perf_counter() - start
     elbo = metrics.importance_weighted_bound(model.encode, model.decoder, test, k=1, chunk=1, seed=seed)
+    subset = iwae_subset(len(test), params["iwae_images"])
     start = time.perf_counter()
-    iwae = metrics.importance_weighted_bound(model.encode, model.decoder, test, k=params["iwae_k"], chunk=250,
-                                             seed=seed)
+    iwae = metrics.importance_weighted_bound(model.encode, model.decoder, test[subset], k=params["iwae_k"],
+                                             chunk=params["iwae_chunk"], seed=seed)
     evaluated = time.perf_counter() - start
-    (elbo_mean, elbo_se), (iwae_mean, iwae_se) = (metrics.mean_and_standard_error(v) for v in (elbo, iwae))
+    (elbo_mean, elbo_se), (iwae_mean, iwae_se), (gap, gap_se) = (
+        metrics.mean_and_standard_error(v) for v in (elbo, iwae, iwae - elbo[subset]))
     return TrainingRecord(history=history, metrics={
         "test_elbo": elbo_mean, "test_elbo_se": elbo_se, "test_iwae": iwae_mean, "test_iwae_se": iwae_se,
-        "iwae_k": params["iwae_k"], "fit_seconds": trained, "iwae_seconds": evaluated})
+        "iwae_gap": gap, "iwae_gap_se": gap_se, "iwae_k": params["iwae_k"], "iwae_images": len(subset),
+        "elbo_images": len(test), "fit_seconds": trained, "iwae_seconds": evaluated})
+
+
+def _vae_work(model, params: Mapping[str, Any]) -> Work:
+    """Training and validation as any ``fit_unsupervised``; then the ELBO (one pass) and the k-sample bound."""
+    fit = _epochs_work(MNIST_VALIDATION_START, MNIST_TEST_SIZE)(model, params)
+    decoder = flops.forward_flops(model.decoder)
+    encoder = flops.forward_flops(model) - decoder
+    bounds = (MNIST_TEST_SIZE * (encoder + decoder)
+              + params["iwae_images"] * (encoder + params["iwae_k"] * decoder))
+    return Work(fit.step_flops, fit.examples, fit.evaluation_flops + bounds)
 
 
 def _vae_recipe(name: str, **params: Any) -> Recipe:
+    params = {"iwae_k": 1000, "iwae_images": 2000, "iwae_chunk": 250, **params}
     return Recipe(name, _build_vae, _train_vae, params, seed=0, data=data.mnist_fingerprint(),
                   code=(*_MNIST_CODE, *_UNSUPERVISED_CODE, *_IWAE_CODE, "ganbook.models.vae", "ganbook.models.noise",
-                        "ganbook.data.mnist:binarized_test_images", "ganbook.data.mnist:TEST_BINARIZATION_SEED"))
+                        "ganbook.recipes:iwae_subset", "ganbook.recipes:IWAE_SUBSET_SEED"),
+                  work=_vae_work)
 
 
 # Training steps per call into TensorFlow for the MNIST VAEs, with XLA: 6.9 s per epoch against 8.8-10.0 s
@@ -178,13 +231,13 @@ VAE_STEPS_PER_EXECUTION = 8
 def vae_2() -> Recipe:
     """The talk's VAE: 784-500-500-2 softplus encoder, mirrored decoder, Bernoulli pixels."""
     return _vae_recipe("vae-2", latent_size=2, hidden=[500, 500], epochs=10, batch_size=128, learning_rate=1e-3,
-                       jit_compile=True, steps_per_execution=VAE_STEPS_PER_EXECUTION, iwae_k=1000)
+                       jit_compile=True, steps_per_execution=VAE_STEPS_PER_EXECUTION)
 
 
 def vae_20() -> Recipe:
     """The same VAE with a 20-dimensional code, for sample quality and likelihood."""
     return _vae_recipe("vae-20", latent_size=20, hidden=[500, 500], epochs=20, batch_size=128, learning_rate=1e-3,
-                       jit_compile=True, steps_per_execution=VAE_STEPS_PER_EXECUTION, iwae_k=1000)
+                       jit_compile=True, steps_per_execution=VAE_STEPS_PER_EXECUTION)
 
 
 # ----------------------------------------------------------------------------- GANs
@@ -210,6 +263,20 @@ SNAPSHOT_COUNT = 40
 GAN_STEPS_PER_EXECUTION = 16
 
 
+def _gan_work(training_examples: int):
+    """The work of ``fit_gan`` on ``training_examples`` real examples per epoch."""
+    def work(model, params: Mapping[str, Any]) -> Work:
+        step = flops.gan_step_flops(model.generator, model.discriminator, r1=bool(params.get("r1")))
+        return Work(step, params["epochs"] * training_examples)
+    return work
+
+
+def _latent_gan_work(model, params: Mapping[str, Any]) -> Work:
+    """A GAN's work on the codes, and the autoencoder's encoder (one 784 x code layer) once over the images."""
+    work = _gan_work(MNIST_VALIDATION_START)(model, params)
+    return Work(work.step_flops, work.examples, MNIST_VALIDATION_START * 2.0 * 784 * params["code_size"])
+
+
 def _train_latent_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
     """Train on the autoencoder codes of the first 50,000 training images."""
     ae = load_or_train(autoencoder_recipe()).model
@@ -226,7 +293,7 @@ def latent_gan() -> Recipe:
                   steps_per_execution=GAN_STEPS_PER_EXECUTION, snapshot_count=SNAPSHOT_COUNT)
     return Recipe("latent-gan", _build_latent_gan, _train_latent_gan, params, seed=0,
                   data=f"autoencoder-{cache_key(autoencoder_recipe())}",
-                  code=(*_GAN_CODE, *_MNIST_CODE, "ganbook.models.autoencoder"))
+                  code=(*_GAN_CODE, *_MNIST_CODE, "ganbook.models.autoencoder"), work=_latent_gan_work)
 
 
 def _build_dcgan(params: Mapping[str, Any]):
@@ -244,7 +311,7 @@ def dcgan() -> Recipe:
     params = dict(noise_size=64, width=32, epochs=6, batch_size=128, learning_rate=2e-4, jit_compile=False,
                   steps_per_execution=1, snapshot_count=SNAPSHOT_COUNT)
     return Recipe("dcgan", _build_dcgan, _train_dcgan, params, seed=0, data=data.mnist_fingerprint(),
-                  code=(*_GAN_CODE, *_MNIST_CODE))
+                  code=(*_GAN_CODE, *_MNIST_CODE), work=_gan_work(MNIST_VALIDATION_START))
 
 
 # ----------------------------------------------------------------------------- the ring of Gaussians (open problems)
@@ -272,7 +339,7 @@ def _ring_recipe(name: str, r1: float) -> Recipe:
                   learning_rate=2e-4, snapshot_epochs=[10, 25, 50, 100], jit_compile=True,
                   steps_per_execution=RING_STEPS_PER_EXECUTION, snapshot_count=RING_SNAPSHOT_COUNT)
     return Recipe(name, _build_ring_gan, _train_ring_gan, params, seed=0, data="ring-of-gaussians",
-                  code=(*_GAN_CODE, "ganbook.toy", "ganbook.models.ring_gan"))
+                  code=(*_GAN_CODE, "ganbook.toy", "ganbook.models.ring_gan"), work=_gan_work(params["points"]))
 
 
 def ring_gan_plain() -> Recipe:
@@ -288,6 +355,8 @@ def ring_gan_r1() -> Recipe:
 # ----------------------------------------------------------------------------- cats and dogs
 
 _PETS_CODE = ("ganbook.data.cats_dogs", "ganbook.data.split", "ganbook.models.pets")
+_PET_TRAIN, _PET_VALIDATION = (2 * count for count in CATS_DOGS_COUNTS.values())  # both classes
+_PET_MIRRORED = 2 * _PET_TRAIN  # the generators train on each image and its mirror image
 
 
 def _build_pet_classifier(params: Mapping[str, Any]):
@@ -310,7 +379,8 @@ def pet_classifier() -> Recipe:
                   learning_rate=2e-3, decay_to=0.05)
     return Recipe("pet-classifier", _build_pet_classifier, _train_pet_classifier, params, seed=0,
                   data=data.cats_dogs_fingerprint(32),
-                  code=(*_PETS_CODE, "ganbook.train:fit_classifier", "ganbook.train:history_record"))
+                  code=(*_PETS_CODE, "ganbook.train:fit_classifier", "ganbook.train:history_record"),
+                  work=_epochs_work(_PET_TRAIN, _PET_VALIDATION))
 
 
 def _build_pet_vae(params: Mapping[str, Any]):
@@ -333,7 +403,8 @@ def pet_vae() -> Recipe:
     return Recipe("pet-vae", _build_pet_vae, _train_pet_vae, params, seed=0, data=data.cats_dogs_fingerprint(32),
                   code=(*_PETS_CODE, *_UNSUPERVISED_CODE, "ganbook.models.vae:Sampling",
                         "ganbook.models.likelihoods:bernoulli_log_likelihood",
-                        "ganbook.models.vae:kl_to_standard_normal", "ganbook.models.noise"))
+                        "ganbook.models.vae:kl_to_standard_normal", "ganbook.models.noise"),
+                  work=_epochs_work(_PET_MIRRORED, _PET_VALIDATION))
 
 
 def _build_pet_dcgan(params: Mapping[str, Any]):
@@ -351,7 +422,7 @@ def pet_dcgan() -> Recipe:
     params = dict(size=32, noise_size=100, width=16, epochs=30, batch_size=64, learning_rate=2e-4, jit_compile=False,
                   steps_per_execution=1, snapshot_count=SNAPSHOT_COUNT)
     return Recipe("pet-dcgan", _build_pet_dcgan, _train_pet_dcgan, params, seed=0,
-                  data=data.cats_dogs_fingerprint(32), code=(*_PETS_CODE, *_GAN_CODE))
+                  data=data.cats_dogs_fingerprint(32), code=(*_PETS_CODE, *_GAN_CODE), work=_gan_work(_PET_MIRRORED))
 
 
 # ----------------------------------------------------------------------------- the list :mod:`ganbook.zoo` serves

@@ -6,7 +6,8 @@ partial batch is dropped so every step has the same shape and XLA compiles once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 from dataclasses import dataclass, field
 
@@ -203,6 +204,24 @@ class GeneratorSnapshots(keras.callbacks.Callback):
                 self.taken[epoch + 1] = np.round(self.model.sample(self.count, seed=1), 3).tolist()
 
 
+@contextlib.contextmanager
+def without_remapping() -> Iterator[None]:
+    """Graphs optimised inside the block skip grappler's remapper (operator fusion), which is back on afterwards.
+
+    With oneDNN on, the remapper fails on a GAN's training step (a convolution's BiasAdd feeds
+    both the leaky ReLU it would fuse with and the gradient) and logs "remapper failed" to
+    stderr; the graph then runs unfused anyway. Measured without it: the DCGAN's, the pet
+    DCGAN's and the latent GAN's steps no slower (895 against 746, 736 against 740, 6,178
+    against 5,793 examples per second).
+    """
+    before = tf.config.optimizer.get_experimental_options().get("remapping", True)
+    tf.config.optimizer.set_experimental_options({"remapping": False})
+    try:
+        yield
+    finally:
+        tf.config.optimizer.set_experimental_options({"remapping": before})
+
+
 def fit_gan(model: keras.Model, x: np.ndarray, *, epochs: int, batch_size: int, learning_rate: float,
             jit_compile: bool, steps_per_execution: int, snapshot_count: int,
             snapshot_epochs: list[int] | None = None) -> dict[str, Any]:
@@ -218,8 +237,9 @@ def fit_gan(model: keras.Model, x: np.ndarray, *, epochs: int, batch_size: int, 
                   jit_compile=jit_compile, steps_per_execution=steps_per_execution)
     snapshot_epochs = sorted(snapshot_epochs or {1, max(1, epochs // 4), max(1, epochs // 2), epochs})
     snapshots = GeneratorSnapshots(snapshot_epochs, count=snapshot_count)
-    history = model.fit(x, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0,
-                        callbacks=[snapshots]).history
+    with without_remapping():
+        history = model.fit(x, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0,
+                            callbacks=[snapshots]).history
     record: dict[str, Any] = history_record(history, loss="d_loss")
     model.adopt_generator_average()
     record["snapshot_epochs"] = snapshot_epochs

@@ -1,0 +1,38 @@
+"""ganbook.settings: TensorFlow starts with oneDNN on, silently, unless the user chose otherwise."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from ganbook import settings
+
+
+def _python(code: str, **environment: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TF_")}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**env, **environment})
+
+
+def test_importing_ganbook_starts_tensorflow_with_onednn_and_writes_nothing_to_stderr():
+    run = _python("import ganbook, os, sys; print(os.environ['TF_ENABLE_ONEDNN_OPTS'], 'tensorflow' in sys.modules)")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["1", "True"]
+    assert run.stderr == ""  # TensorFlow's import-time notices ("oneDNN custom operations are on") are gone
+
+
+def test_stderr_works_again_after_the_import():
+    run = _python("import ganbook, sys; print('after', file=sys.stderr); import os; os.write(2, b'fd 2')")
+    assert run.returncode == 0 and run.stderr == "after\nfd 2"
+
+
+def test_a_users_own_choice_wins():
+    run = _python("import ganbook, os; print(os.environ['TF_ENABLE_ONEDNN_OPTS'])", TF_ENABLE_ONEDNN_OPTS="0")
+    assert run.stdout.strip() == "0"
+
+
+def test_onednn_enabled_reads_the_variable_as_tensorflow_does(monkeypatch):
+    for value, expected in (("1", True), ("true", True), ("0", False), ("False", False)):
+        monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", value)
+        assert settings.onednn_enabled() is expected
