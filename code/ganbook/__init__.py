@@ -35,7 +35,8 @@ benchmark, ``pretrain`` and tests import ``zoo``):
 - ``pretrain``  ``python -m ganbook.pretrain``: train the recipes in parallel processes -> zoo
 
 Importing ``ganbook`` sets ``TF_CPP_MIN_LOG_LEVEL`` and ``TF_ENABLE_ONEDNN_OPTS`` (oneDNN on:
-measured faster) and imports TensorFlow without its start-up log lines (``settings.quiet_tensorflow``).
+measured faster), so that TensorFlow, when a submodule imports it, starts without its start-up
+log lines (``settings.quiet_tensorflow``).
 """
 
 from ganbook import settings as _settings

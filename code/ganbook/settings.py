@@ -10,8 +10,12 @@ Two environment variables steer the package:
 
 from __future__ import annotations
 
+import contextlib
+import importlib.abc
+import importlib.util
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 DATA_DIR_VARIABLE = "GANBOOK_DATA_DIR"
@@ -29,26 +33,55 @@ _TENSORFLOW_ENVIRONMENT = {
 
 
 def quiet_tensorflow() -> None:
-    """Set TensorFlow's environment (unless the user chose otherwise), then import it without its start-up lines.
+    """Set TensorFlow's environment (unless the user chose otherwise); its import, whenever it comes, is silent.
 
     TensorFlow 2.21 logs through absl, which writes every message logged before its set-up to
     stderr whatever ``TF_CPP_MIN_LOG_LEVEL`` says: at import, the notice that oneDNN is on (twice)
-    and which CPU instructions the binary could use. The import therefore runs with the process's
-    stderr (file descriptor 2) pointed at the null device; an import that fails still raises.
+    and which CPU instructions the binary could use. So the first ``import tensorflow`` (by
+    any module, Keras included) runs with the process's stderr (file descriptor 2) pointed at the
+    null device; an import that fails still raises. Importing ``ganbook`` does not import
+    TensorFlow: the data package, for one, never needs it.
     """
     for name, value in _TENSORFLOW_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
-    if "tensorflow" in sys.modules:
-        return
+    if "tensorflow" not in sys.modules and not any(isinstance(f, _QuietImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _QuietImport())
+
+
+@contextlib.contextmanager
+def _stderr_to_null() -> Iterator[None]:
     sys.stderr.flush()
     saved = os.dup(2)
     try:
         with open(os.devnull, "w") as null:
             os.dup2(null.fileno(), 2)
-            import tensorflow  # noqa: F401
+            yield
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+class _QuietImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """An import hook for the ``tensorflow`` package alone: it runs the package's own loader silently, once."""
+
+    def find_spec(self, name, path, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)  # from now on the normal machinery, for this and every other name
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        self.loader = spec.loader
+        spec.loader = self
+        return spec
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        module.__spec__.loader = module.__loader__ = self.loader
+        with _stderr_to_null():
+            self.loader.exec_module(module)
 
 
 def onednn_enabled() -> bool:
