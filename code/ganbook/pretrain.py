@@ -106,8 +106,8 @@ def _start_worker(status_dir: str, parent: int) -> None:
 # TensorFlow threads per worker, for its operations and between them. By default each process
 # starts as many threads as there are cores, so three workers on two cores run six busy threads.
 # A fixed mix of eight short trainings (oneDNN on) took 365 s in three default workers, 271 s in
-# three one-thread workers, 311 s in two one-thread workers. The weights do not depend on it
-# (tests/test_pretrain.py trains one model both ways).
+# three one-thread workers, 311 s in two one-thread workers and 275 s in two default workers.
+# The weights do not depend on it (tests/test_pretrain.py trains one model both ways).
 WORKER_THREADS = 1
 
 
