@@ -110,14 +110,22 @@ def test_build_efficiency_divides_all_flops_by_the_span_of_the_trainings(monkeyp
     assert (a["gflop"], a["seconds_at_peak"], a["gflops"]) == (100.0, pytest.approx(100 / 60), 10.0)
     assert (b["gflop"], b["training_gflop"], b["gflops"]) == (200.0, 150.0, 20.0)
     build = result["build"]
-    assert build["span_seconds"] == 15.0 and build["one_run"]
+    assert build["span_seconds"] == build["training_seconds"] == 15.0 and build["one_run"]
     assert build["gflops"] == pytest.approx(20.0) and build["fraction_of_peak"] == pytest.approx(20 / 60)
     assert build["seconds_at_peak"] == pytest.approx(5.0)
 
 
-def test_trainings_from_separate_runs_are_not_one_run(monkeypatch):
-    _fake_build(monkeypatch, {"a": _record("50", 10.0), "b": _record("15", 10.0)})
-    assert not bench.build_efficiency(60.0, names=["a", "b"])["build"]["one_run"]  # 45 s span > 20 s trained
+def test_idle_time_between_trainings_is_left_out_and_long_gaps_mean_separate_runs(monkeypatch):
+    # a: 10:01:40-10:01:50, b: 10:00:05-10:00:15: a 105 s span, 20 s of training, an 85 s gap
+    _fake_build(monkeypatch, {"a": {"saved_at": "2026-11-26T10:01:50+0000", "train_seconds": 10.0},
+                              "b": _record("15", 10.0)})
+    build = bench.build_efficiency(60.0, names=["a", "b"])["build"]
+    assert (build["span_seconds"], build["training_seconds"]) == (105.0, 20.0)
+    assert build["gflops"] == pytest.approx(15.0) and not build["one_run"]
+
+
+def test_covered_seconds_is_the_length_of_the_union_of_intervals():
+    assert bench._covered_seconds([(0, 10), (5, 15), (20, 25), (21, 22)]) == 20.0
 
 
 def test_without_every_record_there_is_no_aggregate_speed(monkeypatch):
