@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import inspect
 import time
 
 import numpy as np
@@ -67,8 +68,10 @@ def _train_mlp(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
 
 
 ALL_DIGITS = "0123456789"
-# Images one evaluation of train_classifier passes forward: its training-set monitor and the test set.
-_CLASSIFIER_EVALUATION_IMAGES = 10_000 + MNIST_TEST_SIZE
+# Images one evaluation of train_classifier passes forward: its training-set monitor (the
+# function's own default size) and the test set.
+_CLASSIFIER_EVALUATION_IMAGES = (inspect.signature(train_classifier).parameters["train_eval_size"].default
+                                 + MNIST_TEST_SIZE)
 
 
 def _classifier_work(model, params: Mapping[str, Any]) -> Work:
