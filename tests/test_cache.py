@@ -83,6 +83,37 @@ def test_changing_the_code_changes_the_key(tmp_path, monkeypatch):
     sys.modules.pop("tiny_dependency", None)
 
 
+TINY_MODULE = '''"""A module the tiny recipe depends on."""
+
+SCALE = 1
+
+
+def scale(x):
+    """Multiply by SCALE."""
+    return SCALE * x  # the only line that computes
+'''
+
+
+@pytest.mark.parametrize("entry", ["tiny_documented", "tiny_documented:scale"])
+def test_documentation_edits_keep_the_key_and_code_edits_change_it(tmp_path, monkeypatch, entry):
+    module = tmp_path / "tiny_documented.py"
+    module.write_text(TINY_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    recipe = Recipe("tiny", build_tiny, train_tiny, {"units": 4, "epochs": 1}, code=(entry,))
+    before = cache.cache_key(recipe)
+    edits = {"a docstring": ('"""Multiply by SCALE."""', '"""Multiply by the scale, a module constant."""'),
+             "a comment": ("# the only line that computes", "# reworded"),
+             "blank lines": ("\n\n\ndef scale", "\n\ndef scale")}
+    for what, (old, new) in edits.items():
+        sys.modules.pop("tiny_documented", None)
+        module.write_text(TINY_MODULE.replace(old, new))
+        assert cache.cache_key(recipe) == before, f"editing {what} retrained"
+    sys.modules.pop("tiny_documented", None)
+    module.write_text(TINY_MODULE.replace("return SCALE * x", "return SCALE * x + 1"))
+    assert cache.cache_key(recipe) != before
+    sys.modules.pop("tiny_documented", None)
+
+
 def test_same_seed_gives_same_weights_when_retrained():
     first = cache.train_fresh(tiny_recipe())
     second = cache.train_fresh(tiny_recipe())

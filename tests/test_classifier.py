@@ -1,4 +1,5 @@
-"""Classifiers and their training loop: shapes, both losses, learning on a small slice, determinism."""
+"""Classifiers and their training loop: shapes, both losses, learning on a small slice, determinism;
+the cats-vs-dogs judge's augmentation only in training."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ganbook import data
 from ganbook.models import classifier
 from ganbook.models.memorizer import LookupTable
 from ganbook.train import one_hot, train_classifier
+from tests.images import tiny_colour_images
 
 
 @pytest.mark.parametrize("variant", classifier.VARIANTS)
@@ -125,3 +127,32 @@ def test_a_batch_larger_than_the_training_set_is_a_clear_error_not_an_endless_lo
     with pytest.raises(ValueError, match=r"batch_size must be from 1 to the number of training examples \(40\), got 64"):
         train_classifier(model, classifier.loss_function("cross-entropy"), train, train, steps=5, batch_size=64,
                          learning_rate=0.01, eval_every=5, seed=0)
+
+
+def test_pet_classifier_shapes_features_and_augmentation_only_in_training():
+    # without dropout, the flip and the shift are the network's only randomness
+    model = classifier.build_pet_classifier(size=32, width=8, features=16, dropout=0.0)
+    x = tiny_colour_images(8)
+    assert model(x).shape == (8, 2)
+    assert model.get_layer(classifier.FEATURE_LAYER).output.shape[-1] == 16
+    # the images as the convolutions see them, after the flip and the shift
+    shift = next(layer for layer in model.layers if isinstance(layer, keras.layers.RandomTranslation))
+    augmented = keras.Model(model.input, shift.output)
+    np.testing.assert_array_equal(augmented(x, training=False), x)  # inference: the images themselves
+    training = augmented(x, training=True).numpy()
+    changed = np.abs(training - x).reshape(len(x), -1).max(axis=1) > 1e-3
+    assert changed.sum() >= len(x) // 2, "training should flip or shift most of the images"
+    # so the whole network is deterministic at inference and not in training
+    np.testing.assert_array_equal(model(x, training=False), model(x, training=False))
+    assert not np.allclose(model(x, training=True), model(x, training=False))
+
+
+def test_pet_classifier_learns_a_separable_toy_problem():
+    keras.utils.set_random_seed(0)
+    x = tiny_colour_images(128)
+    y = (x[:, 0, 0, 0] > x[:, 0, 0, 2]).astype(np.int32)  # red-ish vs blue-ish
+    model = classifier.build_pet_classifier(size=32, width=8, features=16, shift=0.0, dropout=0.0)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    losses = model.fit(x, y, epochs=15, batch_size=32, verbose=0).history["loss"]
+    assert losses[-1] < 0.8 * losses[0]

@@ -1,5 +1,5 @@
 """VAE pieces: the closed-form KL against Monte Carlo, the shared log-densities, the reparameterised sample,
-the meaning of the history's terms, ELBO <= IWAE bound."""
+the meaning of the history's terms, ELBO <= IWAE bound; the convolutional VAE's shapes, terms and seeding."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from ganbook import data, metrics
 from ganbook.models import autoencoder, likelihoods, vae
 from ganbook.train import fit_unsupervised
+from tests.images import tiny_colour_images
 
 
 def test_kl_closed_form_matches_monte_carlo():
@@ -146,3 +147,44 @@ def test_autoencoder_loss_falls(small_binary_mnist):
     model = autoencoder.build_autoencoder(16)
     history = fit_unsupervised(model, x, None, epochs=3, batch_size=64, learning_rate=0.005)
     assert history["loss"][-1] < 0.7 * history["loss"][0]
+
+
+def test_conv_vae_shapes_and_loss_falls():
+    keras.utils.set_random_seed(0)
+    model = vae.build_conv_vae(size=32, latent_size=8, width=8)
+    x = tiny_colour_images(64)
+    assert model(x).shape == (64, 32, 32, 3)
+    assert model.decode(np.zeros((2, 8), np.float32)).shape == (2, 32, 32, 3)
+    model.compile(optimizer=keras.optimizers.Adam(2e-3))
+    losses = model.fit(x, epochs=8, batch_size=16, verbose=0).history["loss"]
+    assert losses[-1] < losses[0]
+
+
+def test_conv_vae_history_means_what_the_vae_history_means():
+    """``reconstruction`` is E_q log p(x | z), a log-likelihood (<= 0); loss = -ELBO = kl - reconstruction."""
+    keras.utils.set_random_seed(0)
+    model = vae.build_conv_vae(size=32, latent_size=4, width=4)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    history = model.fit(tiny_colour_images(32), epochs=2, batch_size=16, verbose=0,
+                        validation_data=(tiny_colour_images(16, seed=1),)).history
+    for prefix in ("", "val_"):
+        reconstruction, kl, loss = (np.array(history[prefix + name])
+                                    for name in ("reconstruction", "kl", "loss"))
+        assert np.all(reconstruction < 0) and np.all(kl >= 0)
+        np.testing.assert_allclose(loss, kl - reconstruction, rtol=1e-6)
+
+
+def test_conv_vae_rejects_sizes_it_cannot_mirror():
+    with pytest.raises(ValueError, match="divisible by 4"):
+        vae.build_conv_vae(size=30)
+
+
+def test_conv_vae_is_deterministic_given_the_seed():
+    keras.utils.set_random_seed(7)
+    first = vae.build_conv_vae(size=32, latent_size=4, width=4, seed=7)
+    keras.utils.set_random_seed(7)
+    again = vae.build_conv_vae(size=32, latent_size=4, width=4, seed=7)
+    z = np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32)
+    np.testing.assert_array_equal(first.decode(z).numpy(), again.decode(z).numpy())
+    x = tiny_colour_images(3)
+    np.testing.assert_array_equal(first(x).numpy(), again(x).numpy())  # the same reparameterisation noise too

@@ -7,7 +7,9 @@ benchmark, ``pretrain`` and tests import ``zoo``):
 - ``atomic``    write-then-rename for files and folders; a file's SHA-256.
 - ``data/``     real data sets as numpy arrays: ``mnist``, ``cats_dogs`` (and the pet models' pixels),
                 the shared ``download`` (SHA-256 checks, pooch, safe unzip), ``split``  -> settings, atomic
-- ``models/``   one family per module (classifier, memorizer, autoencoder, vae, gan, ring_gan, pets) and
+- ``models/``   one family per module, whatever the data: ``classifier`` (the MNIST networks and both
+                convolutional judges), ``memorizer``, ``autoencoder``, ``vae`` (with the convolutional
+                VAE for cats and dogs), ``gan`` (with both DCGANs), ``ring_gan``; and
                 ``noise`` (seeded Philox draws inside training steps), ``likelihoods`` (the Bernoulli and
                 Gaussian log-densities, shared with ``metrics``): pure Keras
 - ``toy``       the ring of eight Gaussians and its mode-coverage count: numpy only

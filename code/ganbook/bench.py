@@ -60,9 +60,6 @@ STEP_RECIPES = ("mlp-ce", "cnn-judge")
 FIT_RECIPES = ("autoencoder", "vae-20", "latent-gan", "dcgan", "ring-gan", "pet-classifier", "pet-vae",
                "pet-dcgan")
 GAN_RECIPES = ("latent-gan", "dcgan", "ring-gan", "pet-dcgan")  # Adam with beta_1 = 0.5 for both players
-# XLA for a classifier whose recipe has no jit_compile parameter: train_classifier's default (on),
-# which the CNN judge's training function turns off.
-CLASSIFIER_XLA = {"mlp-ce": True, "cnn-judge": False}
 
 
 def recipe_work(name: str) -> flops.Work:
@@ -144,9 +141,8 @@ def recipe_model(name: str) -> tuple[Callable[[], keras.Model], Mapping[str, Any
 
 
 def fit_setting(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The recipe's batch size, XLA setting and steps per call; a recipe without ``jit_compile`` trains with
-    Keras's default, ``"auto"`` (XLA where every layer supports it)."""
-    return {"batch_size": params["batch_size"], "jit_compile": params.get("jit_compile", "auto"),
+    """The recipe's batch size, XLA setting and steps per call (every recipe names its XLA setting)."""
+    return {"batch_size": params["batch_size"], "jit_compile": params["jit_compile"],
             "steps_per_execution": params.get("steps_per_execution", 1)}
 
 
@@ -185,7 +181,7 @@ def training_inputs(name: str, params: Mapping[str, Any], count: int,
 def bench_custom_step(name: str, build, params: Mapping[str, Any], steps: int) -> dict:
     """A classifier trained by our compiled step (``train.compiled_step``) against plain ``fit``, no XLA."""
     batch, rate = params["batch_size"], params["learning_rate"]
-    jit = params.get("jit_compile", CLASSIFIER_XLA.get(name, True))
+    jit = params["jit_compile"]
     mnist = data.load_mnist()
     x, y = data.flatten(mnist.train.x[: steps * batch]), one_hot(mnist.train.y[: steps * batch])
     model = build()
@@ -218,7 +214,7 @@ def bench_fit_model(name: str, build, params: Mapping[str, Any], x: np.ndarray, 
         model = build()
         model.compile(**compile_kwargs(), jit_compile=use_jit, steps_per_execution=per_call)
         if label == "ours":
-            used_jit = bool(model.jit_compile)  # what "auto" chose
+            used_jit = bool(model.jit_compile)
         timings[label] = _time(lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False),
                                2)
     step = step_flops(name, model, params)

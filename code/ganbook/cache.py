@@ -3,7 +3,7 @@
 A :class:`Recipe` says how to build a model and how to train it. Its cache key hashes
 everything that could change the trained weights: the recipe's name, hyper-parameters and
 seed, a fingerprint of its data, and the source code of the functions and modules that build
-and train it.
+and train it (as syntax, so documentation edits keep the key).
 (jupyter-cache re-executes a notebook only when its cells change; without the code hash, an
 edit to ``ganbook`` would silently reuse stale models.) An entry is a folder holding the
 weights and a ``record.json`` with the training history, metrics and the weights' SHA-256; it
@@ -15,6 +15,7 @@ stored.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import importlib
@@ -22,6 +23,7 @@ import inspect
 import json
 import logging
 import shutil
+import textwrap
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,7 +39,9 @@ from ganbook.train import TrainingRecord
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 2  # bump when the layout of an entry changes (2: the weights' SHA-256 in the record)
+# Bump when the layout of an entry or the way keys hash code changes (2: the weights' SHA-256 in the
+# record; 3: code hashed as syntax trees without docstrings and comments).
+CACHE_FORMAT = 3
 WEIGHTS_FILE = "model.weights.h5"
 RECORD_FILE = "record.json"
 RECORD_FIELDS = ("key", "history", "metrics", "train_seconds", "weights_sha256")
@@ -96,18 +100,35 @@ class Trained:
         return self.record.metrics
 
 
+def _without_documentation(source: str) -> bytes:
+    """The code of ``source`` as its syntax tree, without docstrings; comments and layout drop out too.
+
+    Editing a docstring, a comment or line breaks then keeps every key, while any change to what the
+    code does changes it. (Hashing the text would retrain every model for a documentation edit.)
+    """
+    tree = ast.parse(textwrap.dedent(source))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, annotate_fields=False, include_attributes=False).encode()
+
+
 def _source_of(entry: str) -> bytes:
-    """What ``entry`` hashes: a module's whole file, a function's or class's source, a constant's value.
+    """What ``entry`` hashes: a module's or a function's or class's code (see
+    :func:`_without_documentation`), or a constant's value.
 
     Entries are ``"package.module"``, ``"package.module:function"`` or ``"package.module:CONSTANT"``.
     """
     module_name, _, attribute = entry.partition(":")
     module = importlib.import_module(module_name)
     if not attribute:
-        return Path(inspect.getsourcefile(module)).read_bytes()
+        return _without_documentation(Path(inspect.getsourcefile(module)).read_text(encoding="utf-8"))
     value = getattr(module, attribute)
     if inspect.isfunction(value) or inspect.isclass(value):
-        return inspect.getsource(value).encode()
+        return _without_documentation(inspect.getsource(value))
     if isinstance(value, (bool, int, float, str, tuple, frozenset)):
         return repr(value).encode()
     raise TypeError(f"cannot hash {entry!r} for a cache key: name a function, a class, a module or a "

@@ -22,7 +22,7 @@ from ganbook.cache import Recipe, cache_key, load_or_train
 from ganbook.data.cats_dogs import CATS_DOGS_COUNTS
 from ganbook.data.mnist import MNIST_TEST_SIZE, MNIST_TRAIN_SIZE, MNIST_VALIDATION_START
 from ganbook.flops import Work
-from ganbook.models import autoencoder, classifier, gan, pets, ring_gan, vae
+from ganbook.models import autoencoder, classifier, gan, ring_gan, vae
 from ganbook.train import TrainingRecord, fit_classifier, fit_gan, fit_unsupervised, train_classifier
 
 # Code the recipes' weights depend on, beyond their own build and train functions (see cache.Recipe).
@@ -30,14 +30,22 @@ from ganbook.train import TrainingRecord, fit_classifier, fit_gan, fit_unsupervi
 # model's code does not retrain the others.
 # The data modules that turn files into arrays (what a download delivers is pinned by the data fingerprint).
 _MNIST_CODE = ("ganbook.data.mnist", "ganbook.data.split")
-_CLASSIFIER_CODE = (*_MNIST_CODE, "ganbook.models.classifier", "ganbook.train:train_classifier",
+_CLASSIFIER_CODE = (*_MNIST_CODE, *(f"ganbook.models.classifier:{name}" for name in (
+                        "build_mlp", "build_cnn", "loss_function", "INPUT_SIZE", "NUM_CLASSES", "VARIANTS",
+                        "FEATURE_LAYER")),
+                    "ganbook.train:train_classifier",
                     "ganbook.train:compiled_step", "ganbook.train:compiled_evaluator", "ganbook.train:epoch_batches",
                     "ganbook.train:one_hot")
 _UNSUPERVISED_CODE = ("ganbook.train:fit_unsupervised", "ganbook.train:_example_shape", "ganbook.train:history_record")
 # What a GAN recipe's trained weights depend on besides its build and train functions.
-_GAN_CODE = ("ganbook.models.gan", "ganbook.models.noise", "ganbook.recipes:_fit_gan", "ganbook.train:fit_gan",
+_GAN_CODE = (*(f"ganbook.models.gan:{name}" for name in ("GAN", "discriminator_loss", "generator_loss",
+                                                         "dense_network")),
+             "ganbook.models.noise", "ganbook.recipes:_fit_gan", "ganbook.train:fit_gan",
              "ganbook.train:without_remapping",
              "ganbook.train:GeneratorSnapshots", "ganbook.train:history_record")
+# The VAE family's shared pieces (the reparameterisation, the KL, the likelihood, the seeded noise).
+_VAE_CODE = ("ganbook.models.vae:Sampling", "ganbook.models.vae:kl_to_standard_normal",
+             "ganbook.models.likelihoods:bernoulli_log_likelihood", "ganbook.models.noise")
 _IWAE_CODE = ("ganbook.metrics:importance_weighted_bound", "ganbook.models.likelihoods",
               "ganbook.metrics:mean_and_standard_error", "ganbook.metrics:finite_array")
 
@@ -64,6 +72,7 @@ def _train_mlp(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
         eval_every=params["eval_every"],
         decay_to=params["decay_to"],
         seed=seed,
+        jit_compile=params["jit_compile"],
     )
 
 
@@ -84,6 +93,7 @@ def _classifier_work(model, params: Mapping[str, Any]) -> Work:
 
 def _mlp_recipe(name: str, **params: Any) -> Recipe:
     params.setdefault("train_digits", ALL_DIGITS)
+    params.setdefault("jit_compile", True)  # XLA: the dense steps are faster with it
     return Recipe(name, _build_mlp, _train_mlp, params, seed=0, data=data.mnist_fingerprint(),
                   code=_CLASSIFIER_CODE, work=_classifier_work)
 
@@ -111,19 +121,20 @@ def _build_cnn(params: Mapping[str, Any]):
 
 
 def _train_cnn(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
-    """Train on all 60,000 training images; XLA is off because it slowed convolutions about 2x here."""
+    """Train on all 60,000 training images."""
     mnist = data.load_mnist()
     return train_classifier(
         model, classifier.loss_function("cross-entropy"),
         (data.flatten(mnist.train.x), mnist.train.y), (data.flatten(mnist.test.x), mnist.test.y),
         steps=params["steps"], batch_size=params["batch_size"], learning_rate=params["learning_rate"],
-        eval_every=params["eval_every"], decay_to=params["decay_to"], seed=seed, jit_compile=False)
+        eval_every=params["eval_every"], decay_to=params["decay_to"], seed=seed, jit_compile=params["jit_compile"])
 
 
 def cnn_judge() -> Recipe:
     """The comparison chapter's judge: a small CNN (3 conv stages, 128 features), cross-entropy, Adam."""
+    # XLA off: it slowed these convolutions about 2x on a CPU.
     params = dict(width=16, features=128, steps=2000, batch_size=128, learning_rate=2e-3, decay_to=0.01,
-                  eval_every=250)
+                  eval_every=250, jit_compile=False)
     return Recipe("cnn-judge", _build_cnn, _train_cnn, params, seed=0, data=data.mnist_fingerprint(),
                   code=_CLASSIFIER_CODE, work=_classifier_work)
 
@@ -221,7 +232,8 @@ def _vae_work(model, params: Mapping[str, Any]) -> Work:
 def _vae_recipe(name: str, **params: Any) -> Recipe:
     params = {"iwae_k": 1000, "iwae_images": 2000, "iwae_chunk": 250, **params}
     return Recipe(name, _build_vae, _train_vae, params, seed=0, data=data.mnist_fingerprint(),
-                  code=(*_MNIST_CODE, *_UNSUPERVISED_CODE, *_IWAE_CODE, "ganbook.models.vae", "ganbook.models.noise",
+                  code=(*_MNIST_CODE, *_UNSUPERVISED_CODE, *_IWAE_CODE, *_VAE_CODE,
+                        *(f"ganbook.models.vae:{name}" for name in ("VAE", "binarize", "build_vae", "INPUT_SIZE")),
                         "ganbook.recipes:iwae_subset", "ganbook.recipes:IWAE_SUBSET_SEED"),
                   work=_vae_work)
 
@@ -296,7 +308,9 @@ def latent_gan() -> Recipe:
                   steps_per_execution=GAN_STEPS_PER_EXECUTION, snapshot_count=SNAPSHOT_COUNT)
     return Recipe("latent-gan", _build_latent_gan, _train_latent_gan, params, seed=0,
                   data=f"autoencoder-{cache_key(autoencoder_recipe())}",
-                  code=(*_GAN_CODE, *_MNIST_CODE, "ganbook.models.autoencoder"), work=_latent_gan_work)
+                  code=(*_GAN_CODE, *_MNIST_CODE, "ganbook.models.autoencoder", "ganbook.models.gan:FixedScale",
+                        "ganbook.models.gan:build_latent_gan", "ganbook.models.gan:set_code_scale"),
+                  work=_latent_gan_work)
 
 
 def _build_dcgan(params: Mapping[str, Any]):
@@ -314,7 +328,8 @@ def dcgan() -> Recipe:
     params = dict(noise_size=64, width=32, epochs=6, batch_size=128, learning_rate=2e-4, jit_compile=False,
                   steps_per_execution=1, snapshot_count=SNAPSHOT_COUNT)
     return Recipe("dcgan", _build_dcgan, _train_dcgan, params, seed=0, data=data.mnist_fingerprint(),
-                  code=(*_GAN_CODE, *_MNIST_CODE), work=_gan_work(MNIST_VALIDATION_START))
+                  code=(*_GAN_CODE, *_MNIST_CODE, "ganbook.models.gan:build_dcgan"),
+                  work=_gan_work(MNIST_VALIDATION_START))
 
 
 # ----------------------------------------------------------------------------- the ring of Gaussians (open problems)
@@ -357,13 +372,13 @@ def ring_gan_r1() -> Recipe:
 
 # ----------------------------------------------------------------------------- cats and dogs
 
-_PETS_CODE = ("ganbook.data.cats_dogs", "ganbook.data.split", "ganbook.models.pets")
+_PETS_CODE = ("ganbook.data.cats_dogs", "ganbook.data.split")
 _PET_TRAIN, _PET_VALIDATION = (2 * count for count in CATS_DOGS_COUNTS.values())  # both classes
 _PET_MIRRORED = 2 * _PET_TRAIN  # the generators train on each image and its mirror image
 
 
 def _build_pet_classifier(params: Mapping[str, Any]):
-    return pets.build_pet_classifier(params["size"], params["width"], params["features"], params["shift"],
+    return classifier.build_pet_classifier(params["size"], params["width"], params["features"], params["shift"],
                                      params["dropout"])
 
 
@@ -373,21 +388,25 @@ def _train_pet_classifier(model, params: Mapping[str, Any], seed: int) -> Traini
     train = data.pet_pixels(pet_data.train.x), pet_data.train.y.astype(np.int32)
     validation = data.pet_pixels(pet_data.validation.x), pet_data.validation.y.astype(np.int32)
     return fit_classifier(model, train, validation, epochs=params["epochs"], batch_size=params["batch_size"],
-                          learning_rate=params["learning_rate"], decay_to=params["decay_to"])
+                          learning_rate=params["learning_rate"], decay_to=params["decay_to"],
+                          jit_compile=params["jit_compile"])
 
 
 def pet_classifier() -> Recipe:
     """The cats-vs-dogs judge: a small CNN with flip and shift augmentation, 32x32 RGB."""
+    # XLA off, as Keras's "auto" chose on a CPU (named here so that a GPU trains the same program).
     params = dict(size=32, width=32, features=128, shift=0.1, dropout=0.3, epochs=40, batch_size=32,
-                  learning_rate=2e-3, decay_to=0.05)
+                  learning_rate=2e-3, decay_to=0.05, jit_compile=False)
     return Recipe("pet-classifier", _build_pet_classifier, _train_pet_classifier, params, seed=0,
                   data=data.cats_dogs_fingerprint(32),
-                  code=(*_PETS_CODE, "ganbook.train:fit_classifier", "ganbook.train:history_record"),
+                  code=(*_PETS_CODE, "ganbook.train:fit_classifier", "ganbook.train:history_record",
+                        *(f"ganbook.models.classifier:{name}" for name in ("build_pet_classifier", "PET_CLASSES",
+                                                                           "FEATURE_LAYER"))),
                   work=_epochs_work(_PET_TRAIN, _PET_VALIDATION))
 
 
 def _build_pet_vae(params: Mapping[str, Any]):
-    return pets.build_conv_vae(params["size"], params["latent_size"], params["width"])
+    return vae.build_conv_vae(params["size"], params["latent_size"], params["width"])
 
 
 def _train_pet_vae(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
@@ -396,22 +415,22 @@ def _train_pet_vae(model, params: Mapping[str, Any], seed: int) -> TrainingRecor
     record = fit_unsupervised(model, data.with_mirror_images(data.pet_pixels(pet_data.train.x)),
                               data.pet_pixels(pet_data.validation.x), epochs=params["epochs"],
                               batch_size=params["batch_size"], learning_rate=params["learning_rate"],
-                              jit_compile="auto")
+                              jit_compile=params["jit_compile"])
     return TrainingRecord(history=record, metrics={"validation_loss": record["val_loss"][-1]})
 
 
 def pet_vae() -> Recipe:
     """A convolutional VAE with a 64-d code on 32x32 cats and dogs."""
-    params = dict(size=32, latent_size=64, width=32, epochs=25, batch_size=64, learning_rate=1e-3)
+    params = dict(size=32, latent_size=64, width=32, epochs=25, batch_size=64, learning_rate=1e-3,
+                  jit_compile=False)  # as Keras's "auto" chose on a CPU
     return Recipe("pet-vae", _build_pet_vae, _train_pet_vae, params, seed=0, data=data.cats_dogs_fingerprint(32),
-                  code=(*_PETS_CODE, *_UNSUPERVISED_CODE, "ganbook.models.vae:Sampling",
-                        "ganbook.models.likelihoods:bernoulli_log_likelihood",
-                        "ganbook.models.vae:kl_to_standard_normal", "ganbook.models.noise"),
+                  code=(*_PETS_CODE, *_UNSUPERVISED_CODE, *_VAE_CODE, "ganbook.models.vae:ConvVAE",
+                        "ganbook.models.vae:build_conv_vae"),
                   work=_epochs_work(_PET_MIRRORED, _PET_VALIDATION))
 
 
 def _build_pet_dcgan(params: Mapping[str, Any]):
-    return pets.build_pet_dcgan(params["size"], params["noise_size"], params["width"])
+    return gan.build_pet_dcgan(params["size"], params["noise_size"], params["width"])
 
 
 def _train_pet_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
@@ -425,7 +444,7 @@ def pet_dcgan() -> Recipe:
     params = dict(size=32, noise_size=100, width=16, epochs=30, batch_size=64, learning_rate=2e-4, jit_compile=False,
                   steps_per_execution=1, snapshot_count=SNAPSHOT_COUNT)
     return Recipe("pet-dcgan", _build_pet_dcgan, _train_pet_dcgan, params, seed=0,
-                  data=data.cats_dogs_fingerprint(32), code=(*_PETS_CODE, *_GAN_CODE), work=_gan_work(_PET_MIRRORED))
+                  data=data.cats_dogs_fingerprint(32), code=(*_PETS_CODE, *_GAN_CODE, "ganbook.models.gan:build_pet_dcgan"), work=_gan_work(_PET_MIRRORED))
 
 
 # ----------------------------------------------------------------------------- the list :mod:`ganbook.zoo` serves

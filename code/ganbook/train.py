@@ -172,16 +172,18 @@ def fit_unsupervised(model: keras.Model, x_train: np.ndarray, x_val: np.ndarray 
 
 def fit_classifier(model: keras.Model, train: tuple[np.ndarray, np.ndarray],
                    validation: tuple[np.ndarray, np.ndarray], *, epochs: int, batch_size: int,
-                   learning_rate: float, decay_to: float) -> TrainingRecord:
+                   learning_rate: float, decay_to: float, jit_compile: bool = False) -> TrainingRecord:
     """Keras ``fit`` of a classifier with logits: Adam on a cosine-decaying learning rate, cross-entropy.
 
     Per-epoch loss and accuracy on both sets; the final validation accuracy as the metric.
-    Used where the model itself augments its inputs in training (see ``models.pets``).
+    Used where the model itself augments its inputs in training
+    (:func:`ganbook.models.classifier.build_pet_classifier`). ``jit_compile``: XLA on or off.
     """
     steps = epochs * (len(train[0]) // batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=decay_to)
     model.compile(optimizer=keras.optimizers.Adam(schedule),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
+                  jit_compile=jit_compile)
     history = model.fit(*train, batch_size=batch_size, epochs=epochs, validation_data=validation,
                         shuffle=True, verbose=0).history
     record = history_record(history)

@@ -1,4 +1,4 @@
-"""Generative adversarial networks: a GAN on autoencoder codes and a small pixel-space DCGAN.
+"""Generative adversarial networks: a GAN on autoencoder codes and small pixel-space DCGANs (MNIST, pets).
 
 Both are trained with the losses written on the discriminator's *logits* (numerically stable:
 ``log sigmoid(l) = -softplus(-l)``, ``log(1 - sigmoid(l)) = -softplus(l)``) and the non-saturating
@@ -282,6 +282,45 @@ def build_dcgan(noise_size: int = 64, width: int = 32, seed: int = 0) -> GAN:
         keras.layers.Conv2D(width, 4, strides=2, padding="same"),
         keras.layers.LeakyReLU(0.2),
         keras.layers.Conv2D(2 * width, 4, strides=2, padding="same"),
+        keras.layers.LeakyReLU(0.2),
+        keras.layers.Flatten(),
+        keras.layers.Dense(1),
+    ], name="discriminator")
+    gan = GAN(generator, discriminator, noise_size, seed)
+    gan(tf.zeros((1, noise_size)))
+    return gan
+
+
+def build_pet_dcgan(size: int = 32, noise_size: int = 100, width: int = 32, seed: int = 0) -> GAN:
+    """Generator: dense to (size/8)^2 x 4w maps, three stride-2 transposed convs to size x size x 3 (sigmoid).
+    Discriminator: three stride-2 convs with leaky ReLUs and a linear logit.
+
+    ``seed`` seeds the GAN's noise; the initial weights come from the global seed, which the
+    caller sets (the model cache seeds with the recipe's seed before it builds)."""
+    if size % 8:
+        raise ValueError(f"size must be divisible by 8, got {size}")
+    start = size // 8
+    generator = keras.Sequential([
+        keras.Input((noise_size,)),
+        keras.layers.Dense(start * start * 4 * width),
+        keras.layers.BatchNormalization(),
+        keras.layers.ReLU(),
+        keras.layers.Reshape((start, start, 4 * width)),
+        keras.layers.Conv2DTranspose(2 * width, 4, strides=2, padding="same"),
+        keras.layers.BatchNormalization(),
+        keras.layers.ReLU(),
+        keras.layers.Conv2DTranspose(width, 4, strides=2, padding="same"),
+        keras.layers.BatchNormalization(),
+        keras.layers.ReLU(),
+        keras.layers.Conv2DTranspose(3, 4, strides=2, padding="same", activation="sigmoid"),
+    ], name="generator")
+    discriminator = keras.Sequential([
+        keras.Input((size, size, 3)),
+        keras.layers.Conv2D(width, 4, strides=2, padding="same"),
+        keras.layers.LeakyReLU(0.2),
+        keras.layers.Conv2D(2 * width, 4, strides=2, padding="same"),
+        keras.layers.LeakyReLU(0.2),
+        keras.layers.Conv2D(4 * width, 4, strides=2, padding="same"),
         keras.layers.LeakyReLU(0.2),
         keras.layers.Flatten(),
         keras.layers.Dense(1),

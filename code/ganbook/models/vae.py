@@ -4,6 +4,11 @@ The encoder outputs the mean ``mu`` and the *log-variance* ``log_var`` of q(z|x)
 z = mu + exp(log_var / 2) * eps with eps ~ N(0, I) (the reparameterisation trick). The decoder
 outputs Bernoulli logits for the 784 pixels. Training maximises the evidence lower bound on
 dynamically binarised images (each pixel redrawn as Bernoulli(intensity) every time it is seen).
+
+:class:`ConvVAE` is the convolutional VAE for the cats-vs-dogs photographs, in the style of the
+Keras VAE example: the same Gaussian encoder and reparameterisation, and a Bernoulli likelihood on
+grey levels in [0, 1] (common for images, though pixels are not binary); its history keys mean
+what they mean for :class:`VAE`.
 """
 
 from __future__ import annotations
@@ -135,4 +140,89 @@ class VAE(keras.Model):
 def build_vae(latent_size: int = 20, hidden: tuple[int, ...] = (500, 500), seed: int = 0) -> VAE:
     model = VAE(latent_size, tuple(hidden), seed)
     model(tf.zeros((1, INPUT_SIZE)))  # create every weight (encoder, both heads, decoder)
+    return model
+
+
+class ConvVAE(keras.Model):
+    """q(z | x) by strided convolutions, p(x | z) by transposed convolutions.
+
+    Its history, as the :class:`~ganbook.models.vae.VAE`'s, in nats per image: ``loss`` = -ELBO,
+    ``reconstruction`` = E_q log p(x | z) (a log-likelihood: minus the summed binary cross-entropy)
+    and ``kl`` = KL(q(z | x) || p(z)), so that loss = kl - reconstruction.
+    """
+
+    def __init__(self, size: int = 32, latent_size: int = 64, width: int = 32, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if size % 4:
+            raise ValueError(f"size must be divisible by 4, got {size}")
+        self.size, self.latent_size = size, latent_size
+        self.encoder_body = keras.Sequential([
+            keras.Input((size, size, 3)),
+            keras.layers.Conv2D(width, 4, strides=2, padding="same", activation="relu"),
+            keras.layers.Conv2D(2 * width, 4, strides=2, padding="same", activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(256, activation="relu"),
+        ], name="encoder")
+        self.to_mu = keras.layers.Dense(latent_size, name="mu")
+        self.to_log_var = keras.layers.Dense(latent_size, name="log_var")
+        quarter = size // 4
+        self.decoder = keras.Sequential([
+            keras.Input((latent_size,)),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dense(quarter * quarter * 2 * width, activation="relu"),
+            keras.layers.Reshape((quarter, quarter, 2 * width)),
+            keras.layers.Conv2DTranspose(width, 4, strides=2, padding="same", activation="relu"),
+            keras.layers.Conv2DTranspose(3, 4, strides=2, padding="same"),
+        ], name="decoder")  # outputs logits
+        self.sampling = Sampling(seed=seed)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl")}
+
+    def encode(self, x):
+        h = self.encoder_body(x)
+        return self.to_mu(h), self.to_log_var(h)
+
+    def decode(self, z):
+        """Pixel means in [0, 1]."""
+        return tf.sigmoid(self.decoder(z))
+
+    def call(self, x, training=False):
+        mu, log_var = self.encode(x)
+        return self.decode(self.sampling([mu, log_var]))
+
+    def elbo_terms(self, x):
+        """Per-image (reconstruction log-likelihood, KL) with one reparameterised sample."""
+        mu, log_var = self.encode(x)
+        logits = self.decoder(self.sampling([mu, log_var]))
+        return bernoulli_log_likelihood(x, logits, axis=[1, 2, 3]), kl_to_standard_normal(mu, log_var)
+
+    def _batch_means(self, x):
+        reconstruction, kl = self.elbo_terms(x)
+        return tf.reduce_mean(reconstruction), tf.reduce_mean(kl)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def _update(self, reconstruction, kl):
+        for name, value in (("loss", kl - reconstruction), ("reconstruction", reconstruction), ("kl", kl)):
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def train_step(self, data):
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            reconstruction, kl = self._batch_means(x)
+            loss = kl - reconstruction  # the negative ELBO
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        return self._update(reconstruction, kl)
+
+    def test_step(self, data):
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return self._update(*self._batch_means(x))
+
+
+def build_conv_vae(size: int = 32, latent_size: int = 64, width: int = 32, seed: int = 0) -> ConvVAE:
+    model = ConvVAE(size, latent_size, width, seed)
+    model(tf.zeros((1, size, size, 3)))
     return model
