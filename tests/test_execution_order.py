@@ -13,8 +13,7 @@ sys.path.insert(0, str(REPO / "_ext"))
 
 import ganbook_execution_order as execution  # noqa: E402
 
-_MODEL = re.compile(r"""zoo\.get\(\s*["']([a-z0-9-]+)["']\s*\)""")
-
+from ganbook import pretrain, zoo  # noqa: E402
 
 def _configured_order() -> list[str]:
     config = yaml.safe_load((REPO / "_config.yml").read_text())
@@ -42,10 +41,19 @@ def test_the_configured_order_lists_every_document_of_the_book_once():
     assert sorted(order) == sorted(_toc_documents())
 
 
-def test_the_appendix_runs_last_and_the_comparison_after_every_other_chapter_that_trains():
+def _models_named(document: str) -> set[str]:
+    """The recipes a chapter asks the zoo for: names in quotes on a line that calls ``zoo.get``
+    (``zoo.get("dcgan")``, or a comprehension over a tuple of names)."""
+    lines = [line for line in (REPO / f"{document}.md").read_text().splitlines() if "zoo.get(" in line]
+    return set(re.findall(r"""["']([a-z0-9-]+)["']""", "\n".join(lines))) & set(zoo.names())
+
+
+def test_chapters_execute_in_the_order_pretraining_finishes_their_long_models():
     order = _configured_order()
     assert order[-1] == "book/zz-reproducibility", "the appendix reads every model's record"
-    needs = {name: set(_MODEL.findall((REPO / f"{name}.md").read_text())) for name in order}
-    comparison = order.index("book/comparison")
-    later = [name for name in order[comparison + 1:] if needs[name]]
-    assert not later, f"{later} need models but execute after the comparison, which waits for all of them"
+    rank = {name: i for i, name in enumerate(pretrain.LONG_IN_ORDER_OF_NEED)}
+    last_needed = [(document, max((rank[m] for m in _models_named(document) if m in rank), default=-1))
+                   for document in order]
+    for (before, first), (after, second) in zip(last_needed, last_needed[1:]):
+        assert second >= first or second == -1, (
+            f"{after} executes after {before} but needs only models that pretraining finishes earlier")

@@ -12,17 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from ganbook import pretrain, recipes, zoo
+from ganbook import bench, pretrain, recipes, zoo
 
 
-def test_training_order_is_longest_first_then_unknown_names_alphabetically():
+def test_training_order_follows_the_declared_order_then_unknown_names_alphabetically():
     assert pretrain.training_order(["mlp-talk", "zz-new", "vae-20", "aa-new", "vae-20"]) == [
         "vae-20", "mlp-talk", "aa-new", "zz-new"]
 
 
-def test_every_known_order_entry_is_a_registered_recipe():
+def test_the_declared_order_names_every_registered_recipe_once():
     # an entry left behind by a renamed recipe would silently send the new name to the end of the queue
-    assert set(pretrain.LONGEST_FIRST) <= set(zoo.names())
+    assert sorted(pretrain.TRAINING_ORDER) == sorted(zoo.names())
+
+
+def test_the_three_longest_recipes_start_first():
+    longest = sorted(zoo.names(), key=lambda name: bench.recipe_work(name).total, reverse=True)[:3]
+    assert set(pretrain.TRAINING_ORDER[:pretrain.DEFAULT_JOBS]) == set(longest)
 
 
 def test_default_jobs_follows_the_environment_and_names_bad_values(monkeypatch):
