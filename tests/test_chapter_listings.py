@@ -178,6 +178,33 @@ def test_emphasized_lines_are_inside_the_listing(chapter):
     assert not problems, "\n".join(problems)
 
 
+MAX_LISTING_LINE = 80  # as tests/test_chapter_code.py: what the HTML column and the PDF show unbroken
+
+
+def shown_text(listing: Listing) -> str:
+    """The code Sphinx shows for ``listing``, read with Sphinx's own reader and options."""
+    code = pytest.importorskip("sphinx.directives.code")
+    from sphinx.config import Config
+
+    spec_of = code.LiteralInclude.option_spec
+    options = {key: spec_of[key](value or None) for key, value in listing.options.items() if key in spec_of}
+    text, _ = code.LiteralIncludeReader(str(listing.resolved()), options, Config({}, {})).read()
+    return text
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.name for c in CHAPTERS])
+def test_no_listing_line_is_longer_than_the_page_shows(chapter):
+    problems = []
+    for listing in parse_listings(chapter.read_text(encoding="utf-8"), chapter):
+        if listing_problems(listing):  # the first test reports those
+            continue
+        long = [line for line in shown_text(listing).splitlines() if len(line) > MAX_LISTING_LINE]
+        if long:
+            problems.append(f"{listing.where}: {listing.pyobject or listing.path} shows {len(long)} lines over "
+                            f"{MAX_LISTING_LINE} characters, the longest {max(map(len, long))}")
+    assert not problems, "\n".join(problems)
+
+
 # ----------------------------------------------------------------------------- the checker itself
 
 FAKE_MODULE = '''"""A module for the checker's own test."""

@@ -102,23 +102,30 @@ PARZEN_SIGMAS = np.logspace(-1, 0, 10)  # the grid of Goodfellow et al. (2014)'s
 
 @tf.function(jit_compile=True, reduce_retracing=True)
 def _parzen_batch(x, samples, samples_sq, sigmas):
-    """The log-sum-exp of the Parzen log density, for a batch of x and every sigma: (n_sigmas, batch).
+    """The Parzen log density's log-sum-exp for a batch of x and every sigma.
+
+    Returns shape (n_sigmas, batch).
 
     Shown in the chapter on generative adversarial networks (book/gan.md).
     """
-    # squared distances |x - s|^2 = |x|^2 - 2 x.s + |s|^2, shape (batch, n_samples), once for all sigmas
+    # squared distances |x - s|^2 = |x|^2 - 2 x.s + |s|^2, shape
+    # (batch, n_samples), once for all sigmas
     d2 = (tf.reduce_sum(tf.square(x), axis=1, keepdims=True)
           - 2.0 * tf.matmul(x, samples, transpose_b=True) + samples_sq)
     d2 = tf.maximum(d2, 0.0)
-    scaled = -d2[None, :, :] / (2.0 * tf.square(sigmas))[:, None, None]  # (n_sigmas, batch, n_samples)
+    # (n_sigmas, batch, n_samples)
+    scaled = -d2[None, :, :] / (2.0 * tf.square(sigmas))[:, None, None]
     return tf.reduce_logsumexp(scaled, axis=2)  # (n_sigmas, batch)
 
 
-def parzen_log_likelihoods(samples: np.ndarray, x: np.ndarray, sigmas, batch_size: int = 250) -> np.ndarray:
-    """Per-example Parzen log densities of ``x`` for each bandwidth in ``sigmas``: shape (len(sigmas), m).
+def parzen_log_likelihoods(samples: np.ndarray, x: np.ndarray, sigmas,
+                           batch_size: int = 250) -> np.ndarray:
+    """Per-example Parzen log densities of ``x`` for each bandwidth.
 
-    The squared distances, which cost all the arithmetic, are computed once per batch and
-    shared by every bandwidth.
+    Returns shape (len(sigmas), m).
+
+    The squared distances, which cost all the arithmetic, are computed once
+    per batch and shared by every bandwidth in ``sigmas``.
 
     Shown in the chapter on generative adversarial networks (book/gan.md).
     """
@@ -126,18 +133,21 @@ def parzen_log_likelihoods(samples: np.ndarray, x: np.ndarray, sigmas, batch_siz
     x = finite_array("x", x, np.float32)
     sigmas = np.atleast_1d(finite_array("sigmas", sigmas))
     if samples.ndim != 2 or x.ndim != 2 or samples.shape[1] != x.shape[1]:
-        raise ValueError(f"samples and x must be (n, D) and (m, D) with the same D, "
-                         f"got {samples.shape}, {x.shape}")
+        raise ValueError(f"samples and x must be (n, D) and (m, D) with the "
+                         f"same D, got {samples.shape}, {x.shape}")
     if not np.all(sigmas > 0):
         raise ValueError(f"every sigma must be positive, got {sigmas}")
     n, dimension = samples.shape
     samples_t = tf.constant(samples)
     samples_sq = tf.reduce_sum(tf.square(samples_t), axis=1)[None, :]
     sigmas_t = tf.constant(sigmas, tf.float32)
-    parts = [_parzen_batch(tf.constant(x[s : s + batch_size]), samples_t, samples_sq, sigmas_t).numpy()
+    parts = [_parzen_batch(tf.constant(x[s : s + batch_size]), samples_t,
+                           samples_sq, sigmas_t).numpy()
              for s in range(0, len(x), batch_size)]
-    log_norm = math.log(n) + 0.5 * dimension * np.log(2 * math.pi * sigmas * sigmas)
-    return np.concatenate(parts, axis=1).astype(np.float64) - log_norm[:, None]
+    log_norm = (math.log(n)
+                + 0.5 * dimension * np.log(2 * math.pi * sigmas * sigmas))
+    log_sums = np.concatenate(parts, axis=1).astype(np.float64)
+    return log_sums - log_norm[:, None]
 
 
 def parzen_log_likelihood(samples: np.ndarray, x: np.ndarray, sigma: float,
@@ -150,18 +160,24 @@ def parzen_log_likelihood(samples: np.ndarray, x: np.ndarray, sigma: float,
     return parzen_log_likelihoods(samples, x, [sigma], batch_size)[0]
 
 
-def parzen_evaluation(samples: np.ndarray, validation: np.ndarray, test: np.ndarray,
-                      sigmas: np.ndarray = PARZEN_SIGMAS) -> dict[str, float]:
-    """Goodfellow et al. (2014)'s protocol: choose sigma on validation data, report the test mean ± s.e.
+def parzen_evaluation(samples: np.ndarray, validation: np.ndarray,
+                      test: np.ndarray, sigmas: np.ndarray = PARZEN_SIGMAS
+                      ) -> dict[str, float]:
+    """Goodfellow et al. (2014)'s protocol: sigma chosen on validation data.
+
+    Returns the test mean ± s.e. at that sigma.
 
     Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     validation = finite_array("validation", validation, np.float32)
     test = finite_array("test", test, np.float32)
-    validation_scores = parzen_log_likelihoods(samples, validation, sigmas).mean(axis=1)
+    validation_scores = parzen_log_likelihoods(
+        samples, validation, sigmas).mean(axis=1)
     best = float(np.asarray(sigmas)[int(np.argmax(validation_scores))])
-    mean, standard_error = mean_and_standard_error(parzen_log_likelihood(samples, test, best))
-    return {"sigma": best, "log_likelihood": mean, "standard_error": standard_error,
+    mean, standard_error = mean_and_standard_error(
+        parzen_log_likelihood(samples, test, best))
+    return {"sigma": best, "log_likelihood": mean,
+            "standard_error": standard_error,
             "validation_log_likelihood": float(validation_scores.max())}
 
 

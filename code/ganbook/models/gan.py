@@ -29,26 +29,28 @@ def discriminator_loss(real_logits, fake_logits):
     Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     real_term = tf.reduce_mean(tf.nn.softplus(-real_logits))  # -log D(x)
-    fake_term = tf.reduce_mean(tf.nn.softplus(fake_logits))   # -log(1 - D(G(z)))
+    fake_term = tf.reduce_mean(tf.nn.softplus(fake_logits))  # -log(1-D(G(z)))
     return real_term + fake_term
 
 
 def minimax_generator_loss(fake_logits):
-    """The minimax generator loss log(1 - D(G(z))) = -softplus(l), which G minimises.
+    """The minimax generator loss log(1 - D(G(z))) = -softplus(l).
 
-    Its derivative with respect to the logit l is -sigmoid(l): it vanishes where D
-    rejects the fakes (l -> -inf), early in training. The book compares it with
-    :func:`generator_loss`; no model here trains with it.
+    G would minimise it. Its derivative with respect to the logit l is
+    -sigmoid(l): it vanishes where D rejects the fakes (l -> -inf), early in
+    training. The book compares it with :func:`generator_loss`; no model here
+    trains with it.
     Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     return -tf.reduce_mean(tf.nn.softplus(fake_logits))
 
 
 def generator_loss(fake_logits):
-    """The non-saturating generator loss -log D(G(z)) = softplus(-l), which G minimises.
+    """The non-saturating generator loss -log D(G(z)) = softplus(-l).
 
-    Its derivative with respect to the logit l is sigmoid(l) - 1, close to -1 where D
-    rejects the fakes. G trains with this one.
+    G minimises it. Its derivative with respect to the logit l is
+    sigmoid(l) - 1, close to -1 where D rejects the fakes. G trains with this
+    one.
     Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     return tf.reduce_mean(tf.nn.softplus(-fake_logits))
@@ -113,7 +115,7 @@ class GAN(keras.Model):
         return self.generator(z, training=False).numpy()
 
     def _discriminator_step(self, real, fake):
-        """One Adam step of D on ``discriminator_loss`` (+ the R1 penalty if ``r1`` > 0).
+        """One Adam step of D on ``discriminator_loss`` (+ R1 if ``r1`` > 0).
 
         Shown in the chapter on generative adversarial networks (book/gan.md).
         """
@@ -124,7 +126,7 @@ class GAN(keras.Model):
                     real_logits = self.discriminator(real, training=True)
                     # each logit depends on its own x only
                     logit_sum = tf.reduce_sum(real_logits)
-                slopes = inner.gradient(logit_sum, real)  # grad_x l(x), one row per x
+                slopes = inner.gradient(logit_sum, real)  # grad_x l(x) by rows
                 slopes = tf.reshape(slopes, (tf.shape(real)[0], -1))
                 squared_norms = tf.reduce_sum(tf.square(slopes), axis=1)
                 penalty = 0.5 * self.r1 * tf.reduce_mean(squared_norms)
@@ -135,11 +137,12 @@ class GAN(keras.Model):
             d_loss = discriminator_loss(real_logits, fake_logits)
             total = d_loss + penalty
         variables = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
+        self.d_optimizer.apply_gradients(
+            zip(tape.gradient(total, variables), variables))
         return d_loss, real_logits
 
     def _generator_step(self, batch_size):
-        """One Adam step of G on ``generator_loss`` through D, then one step of the average.
+        """One Adam step of G on ``generator_loss`` through D, then of the average.
 
         Shown in the chapter on generative adversarial networks (book/gan.md).
         """
@@ -148,12 +151,13 @@ class GAN(keras.Model):
             fake_logits = self.discriminator(fake, training=True)
             g_loss = generator_loss(fake_logits)
         variables = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
+        self.g_optimizer.apply_gradients(
+            zip(tape.gradient(g_loss, variables), variables))
         self.update_generator_average()
         return g_loss, fake_logits
 
     def update_generator_average(self) -> None:
-        """One step of the moving average of G's weights (after each generator step).
+        """One step of the moving average of G's weights (after each G step).
 
         Shown in the chapter on generative adversarial networks (book/gan.md).
         """
@@ -165,7 +169,7 @@ class GAN(keras.Model):
         self.average_remaining.assign(self.average_remaining * decay)  # decay^t
 
     def train_step(self, real):
-        """One discriminator step, then one generator step; running means of four metrics.
+        """One D step, then one G step; running means of four metrics.
 
         Shown in the chapter on generative adversarial networks (book/gan.md).
         """
@@ -208,7 +212,8 @@ class GAN(keras.Model):
         remaining = float(self.average_remaining.numpy())  # decay^t
         if remaining == 1.0:
             return
-        for average, weight in zip(self.generator_average, self.generator.trainable_variables):
+        for average, weight in zip(self.generator_average,
+                                   self.generator.trainable_variables):
             weight.assign(average.numpy() / (1.0 - remaining))
 
 
