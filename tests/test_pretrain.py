@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ganbook import bench, pretrain, recipes, zoo
+import numpy as np
+
+from ganbook import bench, pretrain, recipes, settings, zoo
 
 
 def test_training_order_follows_the_declared_order_then_unknown_names_alphabetically():
@@ -155,30 +157,45 @@ def _alive(pid):
     return state != "Z"
 
 
-_TRAIN_WITH_THREADS = """
-import sys
-import ganbook
-from ganbook import pretrain
-if sys.argv[1] == "worker":
-    pretrain.one_thread_each()
-import keras, numpy as np, tensorflow as tf
-assert tf.config.threading.get_intra_op_parallelism_threads() == (1 if sys.argv[1] == "worker" else 0)
-keras.utils.set_random_seed(0)
-x = np.random.default_rng(0).random((256, 28, 28, 1), dtype=np.float32)
-y = np.random.default_rng(1).integers(0, 10, 256)
-model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(16, 3, activation="relu"),
-                          keras.layers.Flatten(), keras.layers.Dense(300, activation="softplus"),
-                          keras.layers.Dense(10)])
-model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-model.fit(x, y, batch_size=64, epochs=2, verbose=0, shuffle=False)
-print(repr([float(np.abs(w).sum()) for w in model.get_weights()]))
+_THREADS_OF_A_TRAINING_PROCESS = """
+import os
+from ganbook import pretrain, settings
+pretrain.one_thread_each()
+import tensorflow as tf
+print(tf.config.threading.get_intra_op_parallelism_threads(),
+      tf.config.threading.get_inter_op_parallelism_threads(), settings.in_training_process())
 """
 
 
-def test_one_thread_per_worker_trains_the_same_weights_as_the_default_threads():
-    def weights(mode: str) -> str:
-        run = subprocess.run([sys.executable, "-c", _TRAIN_WITH_THREADS, mode], capture_output=True, text=True,
-                             timeout=300)
-        assert run.returncode == 0, run.stderr
-        return run.stdout
-    assert weights("worker") == weights("default")
+def test_a_training_process_runs_one_tensorflow_thread_and_says_so():
+    run = subprocess.run([sys.executable, "-c", _THREADS_OF_A_TRAINING_PROCESS], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["1", "1", "True"]
+
+
+def test_a_model_not_in_the_cache_is_trained_by_a_trainer_process_once(monkeypatch, real_data):
+    calls = []
+    train = zoo.train_in_trainer
+    monkeypatch.setattr(zoo, "train_in_trainer", lambda *args: calls.append(args) or train(*args))
+    monkeypatch.delenv(settings.TRAINING_PROCESS_VARIABLE, raising=False)
+    first = zoo.get("softmax-regression", steps=20, eval_every=10)
+    assert calls == [("softmax-regression", {"steps": 20, "eval_every": 10}, False)]
+    assert not first.loaded and first.history["test_error"]
+    again = zoo.get("softmax-regression", steps=20, eval_every=10)
+    assert again.loaded and len(calls) == 1
+    for a, b in zip(first.model.get_weights(), again.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_training_process_trains_in_itself(monkeypatch, real_data):
+    monkeypatch.setenv(settings.TRAINING_PROCESS_VARIABLE, "1")
+    monkeypatch.setattr(zoo, "train_in_trainer", lambda *args: pytest.fail("sent to another process"))
+    assert not zoo.get("softmax-regression", steps=20, eval_every=10).loaded
+
+
+def test_a_failed_trainer_process_is_an_error_with_its_message(monkeypatch, real_data):
+    monkeypatch.delenv(settings.TRAINING_PROCESS_VARIABLE, raising=False)
+    monkeypatch.setattr(zoo, "TRAINER", (sys.executable, "-c", "import sys; sys.exit('out of memory, say')"))
+    with pytest.raises(RuntimeError, match="(?s)softmax-regression .*out of memory, say"):
+        zoo.get("softmax-regression", steps=3, eval_every=3)

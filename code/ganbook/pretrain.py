@@ -3,16 +3,20 @@
 Training is most of a cold build, and one training at a time leaves a 2-core CPU partly idle
 (small steps wait on Python and on TensorFlow's dispatch). Measured here: a ring GAN, the pet
 VAE, the other ring GAN and the pet DCGAN took 108 s one after the other and 81 s as two
-side-by-side queues. Worker processes train the recipes into the model cache, longest first.
+side-by-side queues. Worker processes train the recipes into the model cache, in the order the chapters need them
+(:data:`TRAINING_ORDER`).
 ``scripts/build-book.sh`` runs this beside the chapters' execution: a chapter loads a model that
-is ready, waits for one that is being trained, and trains one that is not started yet itself;
-either way each model is trained once (see :func:`ganbook.cache.load_or_train`).
+is ready, waits for one that is being trained, and has one that is not started yet trained by
+``python -m ganbook.pretrain NAME --params JSON`` (:func:`ganbook.zoo.get`); either way each model
+is trained once (see :func:`ganbook.cache.load_or_train`), and always in a process whose
+TensorFlow runs one thread, so its weights do not depend on who asked for it first.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import logging
 import multiprocessing
 import os
@@ -114,16 +118,31 @@ def _start_worker(status_dir: str, parent: int) -> None:
 # starts as many threads as there are cores, so three workers on two cores run six busy threads.
 # A fixed mix of eight short trainings (oneDNN on) took 365 s in three default workers, 271 s in
 # three one-thread workers, 311 s in two one-thread workers and 275 s in two default workers.
-# The weights do not depend on it (tests/test_pretrain.py trains one model both ways).
+# The weights can depend on it (XLA-compiled steps, such as the MLPs', round differently with
+# more threads), so every training runs in such a process (settings.in_training_process).
 WORKER_THREADS = 1
 
 
 def one_thread_each() -> None:
-    """Give this process's TensorFlow :data:`WORKER_THREADS` threads (before its first operation)."""
+    """Give this process's TensorFlow :data:`WORKER_THREADS` threads (before its first operation),
+    and mark it as the kind of process that trains models."""
     import tensorflow as tf
+
+    from ganbook import settings
 
     tf.config.threading.set_intra_op_parallelism_threads(WORKER_THREADS)
     tf.config.threading.set_inter_op_parallelism_threads(WORKER_THREADS)
+    os.environ[settings.TRAINING_PROCESS_VARIABLE] = "1"
+
+
+def train_variant(name: str, overrides: dict, retrain: bool = False) -> tuple[str, float, bool]:
+    """Train (or load) recipe ``name`` with ``overrides`` in this process, with one thread."""
+    one_thread_each()
+    from ganbook import zoo
+
+    start = time.perf_counter()
+    loaded = zoo.get(name, retrain=retrain, **overrides).loaded
+    return name, time.perf_counter() - start, loaded
 
 
 def _log_to_stdout() -> None:
@@ -202,7 +221,7 @@ def pretrain(names: Sequence[str] | None = None, jobs: int = 1, report=None) -> 
             order.append(name)
     if not order:
         return done
-    if jobs == 1:
+    if jobs == 1:  # here, or through zoo.get in a trainer process if this one is not a training process
         for name in order:
             done.append(train_one(name))
             report(_describe(done[-1]))
@@ -227,7 +246,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=None,
                         help=f"trainings at a time (default: ${JOBS_VARIABLE}, else {DEFAULT_JOBS}, at most cores + 1)")
     parser.add_argument("--check", action="store_true", help=f"only check ${JOBS_VARIABLE} and --jobs, then exit")
+    parser.add_argument("--params", metavar="JSON", help="train one recipe with these parameters overridden, "
+                        "in this process (what ganbook.zoo.get does for a model not in the cache)")
+    parser.add_argument("--retrain", action="store_true", help="with --params: train even if it is cached")
     args = parser.parse_args(argv)
+    if args.params is not None:
+        if len(args.names) != 1:
+            print("ganbook.pretrain: --params needs exactly one recipe name", file=sys.stderr)
+            return 2
+        print(_describe(train_variant(args.names[0], json.loads(args.params), args.retrain)), flush=True)
+        return 0
     try:
         jobs = args.jobs if args.jobs is not None else default_jobs()
         if not 1 <= jobs <= max_jobs():
@@ -240,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ganbook import cache
 
     cache.sweep_stale_saves()
+    if jobs == 1:
+        one_thread_each()  # this process trains, as a worker would
     start = time.perf_counter()
     try:
         done = pretrain(args.names or None, jobs=jobs)

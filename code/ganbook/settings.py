@@ -84,6 +84,17 @@ class _QuietImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             self.loader.exec_module(module)
 
 
+# Set (to "1") in a process whose TensorFlow runs one thread, the only kind that trains models
+# (``ganbook.pretrain.one_thread_each``): XLA's reductions round differently with more threads, so
+# a model trained elsewhere would differ in its last bits from the build's.
+TRAINING_PROCESS_VARIABLE = "GANBOOK_TRAINING_PROCESS"
+
+
+def in_training_process() -> bool:
+    """Whether this process trains models itself (one TensorFlow thread), or asks a trainer process."""
+    return os.environ.get(TRAINING_PROCESS_VARIABLE) == "1"
+
+
 def onednn_enabled() -> bool:
     """Whether TensorFlow runs oneDNN's kernels in this process (``TF_ENABLE_ONEDNN_OPTS`` as TensorFlow reads it)."""
     return os.environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower() in ("1", "true")

@@ -7,10 +7,18 @@ are its only callers (nothing else in the package imports ``zoo``).
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
-from ganbook.cache import Recipe, Trained, load_or_train
+from ganbook import settings
+from ganbook.cache import Recipe, Trained, has_entry, load_or_train
+
+# The command that trains one model in a fresh one-thread process (see ganbook.pretrain).
+TRAINER = (sys.executable, "-m", "ganbook.pretrain")
 
 
 def _registry() -> dict[str, Callable[[], Recipe]]:
@@ -37,5 +45,23 @@ def recipe(name: str, **overrides: Any) -> Recipe:
 
 
 def get(name: str, retrain: bool = False, **overrides: Any) -> Trained:
-    """The trained model of recipe ``name``: loaded from the cache, or trained and cached."""
-    return load_or_train(recipe(name, **overrides), retrain=retrain)
+    """The trained model of recipe ``name``: loaded from the cache, or trained and cached.
+
+    A model not in the cache is trained in a one-thread process (:func:`train_in_trainer`) unless
+    this process is one, so that a chapter, a reader's notebook and the build's workers all get the
+    same weights; ``loaded`` then says False, as the model was trained for this call.
+    """
+    made = recipe(name, **overrides)
+    if settings.in_training_process() or not (retrain or not has_entry(made)):
+        return load_or_train(made, retrain=retrain)
+    train_in_trainer(name, overrides, retrain)
+    return dataclasses.replace(load_or_train(made), loaded=False)
+
+
+def train_in_trainer(name: str, overrides: dict[str, Any], retrain: bool = False) -> None:
+    """Run ``python -m ganbook.pretrain name --params overrides`` and wait; its output only on failure."""
+    command = [*TRAINER, name, "--params", json.dumps(overrides, default=list)] + (["--retrain"] if retrain else [])
+    run = subprocess.run(command, capture_output=True, text=True, check=False)
+    if run.returncode != 0:
+        raise RuntimeError(f"training {name} {overrides or ''} in a trainer process failed "
+                           f"(exit {run.returncode}):\n{(run.stderr or run.stdout)[-4000:]}")
