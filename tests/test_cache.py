@@ -114,6 +114,24 @@ def test_documentation_edits_keep_the_key_and_code_edits_change_it(tmp_path, mon
     sys.modules.pop("tiny_documented", None)
 
 
+def test_a_function_is_hashed_from_its_file_as_it_is_now_even_after_lines_above_it_moved(tmp_path, monkeypatch):
+    """inspect.getsource reads the file at the loaded code's old line numbers: after an edit above the
+    function (a longer docstring) it returned the wrong lines, and the key matched no version."""
+    module = tmp_path / "tiny_shifting.py"
+    module.write_text(TINY_MODULE.replace('"""A module the tiny recipe depends on."""', "def first():\n    return 1\n"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("tiny_shifting", None)
+    importlib.import_module("tiny_shifting")  # loaded before the edit, and not reloaded
+    recipe = Recipe("tiny", build_tiny, train_tiny, {"units": 4, "epochs": 1}, code=("tiny_shifting:scale",))
+    before = cache.cache_key(recipe)
+    longer = '    """First.\n\n    Three more lines\n    of documentation.\n    """\n'
+    module.write_text(module.read_text().replace("def first():\n", "def first():\n" + longer))
+    assert cache.cache_key(recipe) == before
+    module.write_text(module.read_text().replace("return SCALE * x", "return SCALE * x * 2"))
+    assert cache.cache_key(recipe) != before
+    sys.modules.pop("tiny_shifting", None)
+
+
 def test_same_seed_gives_same_weights_when_retrained():
     first = cache.train_fresh(tiny_recipe())
     second = cache.train_fresh(tiny_recipe())

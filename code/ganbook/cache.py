@@ -100,13 +100,13 @@ class Trained:
         return self.record.metrics
 
 
-def _without_documentation(source: str) -> bytes:
+def _without_documentation(source: str | ast.Module) -> bytes:
     """The code of ``source`` as its syntax tree, without docstrings; comments and layout drop out too.
 
     Editing a docstring, a comment or line breaks then keeps every key, while any change to what the
     code does changes it. (Hashing the text would retrain every model for a documentation edit.)
     """
-    tree = ast.parse(textwrap.dedent(source))
+    tree = ast.parse(textwrap.dedent(source)) if isinstance(source, str) else source
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             body = node.body
@@ -114,6 +114,19 @@ def _without_documentation(source: str) -> bytes:
                     and isinstance(body[0].value.value, str):
                 node.body = body[1:] or [ast.Pass()]
     return ast.dump(tree, annotate_fields=False, include_attributes=False).encode()
+
+
+def _top_level_definition(path: Path, name: str) -> ast.AST | None:
+    """The ``def`` or ``class`` named ``name`` at the top of the file ``path``, as parsed now.
+
+    Found by name in the file, not by the line numbers of the loaded code (which
+    ``inspect.getsource`` uses): when the file changed after the import, those point into the
+    wrong lines, and a key computed then would match neither the old code nor the new.
+    """
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return node
+    return None
 
 
 def _source_of(entry: str) -> bytes:
@@ -128,6 +141,9 @@ def _source_of(entry: str) -> bytes:
         return _without_documentation(Path(inspect.getsourcefile(module)).read_text(encoding="utf-8"))
     value = getattr(module, attribute)
     if inspect.isfunction(value) or inspect.isclass(value):
+        definition = _top_level_definition(Path(inspect.getsourcefile(module)), attribute)
+        if definition is not None:
+            return _without_documentation(ast.Module(body=[definition], type_ignores=[]))
         return _without_documentation(inspect.getsource(value))
     if isinstance(value, (bool, int, float, str, tuple, frozenset)):
         return repr(value).encode()
