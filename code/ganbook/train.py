@@ -45,9 +45,13 @@ def epoch_batches(x: np.ndarray, y: np.ndarray, batch_size: int, rng: np.random.
         yield xs[start : start + batch_size], ys[start : start + batch_size]
 
 
-def compiled_step(model: keras.Model, loss_fn: Callable, optimizer: keras.optimizers.Optimizer,
+def compiled_step(model: keras.Model, loss_fn: Callable,
+                  optimizer: keras.optimizers.Optimizer,
                   jit_compile: bool = True) -> Callable:
-    """One gradient step on a batch as a compiled TensorFlow function returning the batch loss."""
+    """One gradient step on a batch, compiled by TensorFlow; returns the loss.
+
+    Shown in the chapter on feed-forward networks (book/feedforward.md).
+    """
     optimizer.build(model.trainable_variables)
 
     @tf.function(jit_compile=jit_compile, reduce_retracing=True)
@@ -55,7 +59,8 @@ def compiled_step(model: keras.Model, loss_fn: Callable, optimizer: keras.optimi
         with tf.GradientTape() as tape:
             loss = loss_fn(targets, model(x, training=True))
         gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        optimizer.apply_gradients(
+            zip(gradients, model.trainable_variables))
         return loss
 
     return step

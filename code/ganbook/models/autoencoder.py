@@ -34,6 +34,10 @@ class Autoencoder(keras.Model):
         return [self.loss_tracker]
 
     def train_step(self, x):
+        """One Adam step on a batch's reconstruction error.
+
+        Shown in the chapter on autoencoders (book/autoencoders.md).
+        """
         x, _, _ = keras.utils.unpack_x_y_sample_weight(x)
         with tf.GradientTape() as tape:
             loss = reconstruction_error(x, self(x, training=True))
@@ -49,7 +53,10 @@ class Autoencoder(keras.Model):
 
 
 def reconstruction_error(x, x_hat):
-    """Mean squared error per pixel, averaged over the batch (the talk's loss)."""
+    """Mean squared error per pixel, averaged over the batch (the talk's loss).
+
+    Shown in the chapter on autoencoders (book/autoencoders.md).
+    """
     return tf.reduce_mean(tf.square(x - x_hat))
 
 

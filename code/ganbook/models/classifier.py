@@ -27,28 +27,41 @@ NUM_CLASSES = 10
 VARIANTS = ("talk", "cross-entropy")
 
 
-def build_mlp(hidden: int = 256, variant: str = "cross-entropy", activation: str = "sigmoid") -> keras.Model:
-    """A d-h-k network (h = 0 gives a linear softmax model). Outputs sigmoid units or logits, see module doc."""
+def build_mlp(hidden: int = 256, variant: str = "cross-entropy",
+              activation: str = "sigmoid") -> keras.Model:
+    """A d-h-k network (h = 0 gives a linear softmax model).
+
+    Outputs sigmoid units or logits, see the module's docstring.
+    Shown in the chapter on feed-forward networks (book/feedforward.md).
+    """
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     use_bias = variant != "talk"
     inputs = keras.Input((INPUT_SIZE,), name="pixels")
     h = inputs
     if hidden:
-        h = keras.layers.Dense(hidden, activation=activation, use_bias=use_bias, name="hidden",
+        h = keras.layers.Dense(hidden, activation=activation, use_bias=use_bias,
+                               name="hidden",
                                kernel_initializer="glorot_uniform")(h)
     output_activation = "sigmoid" if variant == "talk" else None
-    outputs = keras.layers.Dense(NUM_CLASSES, activation=output_activation, use_bias=use_bias, name="output")(h)
-    return keras.Model(inputs, outputs, name=f"mlp_{variant.replace('-', '_')}_{hidden}")
+    outputs = keras.layers.Dense(NUM_CLASSES, activation=output_activation,
+                                 use_bias=use_bias, name="output")(h)
+    return keras.Model(inputs, outputs,
+                       name=f"mlp_{variant.replace('-', '_')}_{hidden}")
 
 
 def loss_function(variant: str):
-    """The per-batch mean loss of a variant, as a function (one-hot targets, network outputs) -> scalar."""
+    """A variant's per-batch mean loss: (one-hot targets, outputs) -> scalar.
+
+    Shown in the chapter on feed-forward networks (book/feedforward.md).
+    """
     if variant == "talk":
-        return lambda targets, outputs: tf.reduce_mean(tf.square(outputs - targets))
+        return lambda targets, outputs: tf.reduce_mean(
+            tf.square(outputs - targets))
     if variant == "cross-entropy":
         return lambda targets, outputs: tf.reduce_mean(
-            tf.nn.softmax_cross_entropy_with_logits(labels=targets, logits=outputs))
+            tf.nn.softmax_cross_entropy_with_logits(labels=targets,
+                                                    logits=outputs))
     raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
 
 
