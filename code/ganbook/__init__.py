@@ -19,7 +19,9 @@ benchmark, ``pretrain`` and tests import ``zoo``):
                                                                                -> settings, atomic, train
 - ``recipes``   declarations only: which model, data, loop and parameters, and each one's arithmetic
                 (``work``); ``RECIPES`` lists them          -> data, toy, models, train, metrics, cache, flops
-- ``zoo``       the registry: ``zoo.get(name)``, a trained model, from the cache when it can -> cache, recipes
+- ``zoo``       the registry: ``zoo.get(name)``, a trained model, from the cache when it can, else
+                trained in a one-thread ``python -m ganbook.pretrain`` process (a command, not an
+                import)                                                      -> cache, recipes
 - ``metrics``   IWAE bound, Parzen windows, k-means: numpy/TensorFlow     -> models.likelihoods
 - ``evaluation`` a classifier judges generated images: confidence, class balance, Inception Score,
                 Fréchet distance                                               -> metrics (input checks)
@@ -34,7 +36,8 @@ benchmark, ``pretrain`` and tests import ``zoo``):
 - ``flops``     counting training arithmetic from layer shapes (``Work``); the matmul peak: Keras only
 - ``bench``     ``python -m ganbook.bench``: training speed against the peak, per recipe and per build
                                                                       -> flops, zoo, cache
-- ``pretrain``  ``python -m ganbook.pretrain``: train the recipes in parallel processes -> zoo
+- ``pretrain``  ``python -m ganbook.pretrain``: train the recipes in parallel one-thread processes, in
+                the order the chapters need them                                            -> zoo
 
 Importing ``ganbook`` sets ``TF_CPP_MIN_LOG_LEVEL`` and ``TF_ENABLE_ONEDNN_OPTS`` (oneDNN on:
 measured faster), so that TensorFlow, when a submodule imports it, starts without its start-up
