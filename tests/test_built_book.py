@@ -8,6 +8,7 @@ Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright; nothing down
 from __future__ import annotations
 
 import functools
+import html.parser
 import http.server
 import os
 import re
@@ -149,6 +150,98 @@ def test_page_renders_in_chromium(page, server, browser):
     assert not failed, f"{page}: failed requests {failed}"
     serious = [m for m in console_errors if not m.startswith(BENIGN_CONSOLE)]
     assert not serious, f"{page}: console errors {serious}"
+
+
+class _Figures(html.parser.HTMLParser):
+    """Every image of a page's article: its alt text and the number of the figure holding it, if any."""
+
+    def __init__(self):
+        super().__init__()
+        self.images, self._figures, self._in_number = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "figure":
+            self._figures.append({"number": None})
+        elif tag == "span" and "caption-number" in (attributes.get("class") or ""):
+            self._in_number = True
+        elif tag == "img":
+            self.images.append({"alt": (attributes.get("alt") or "").strip(), "src": attributes.get("src", ""),
+                                "figure": self._figures[-1] if self._figures else None})
+
+    def handle_endtag(self, tag):
+        if tag == "figure" and self._figures:
+            self._figures.pop()
+        elif tag == "span":
+            self._in_number = False
+
+    def handle_data(self, data):
+        if self._in_number and self._figures and data.strip().startswith("Fig."):
+            self._figures[-1]["number"] = data.strip()
+
+
+def _article_images(path: Path) -> list[dict]:
+    page = path.read_text()
+    start, end = page.find("<article"), page.rfind("</article>")
+    parser = _Figures()
+    parser.feed(page[start:end])
+    return parser.images
+
+
+def _looks_like_a_file_name(alt: str) -> bool:
+    return bool(re.fullmatch(r"[\w./-]+\.(png|jpe?g|svg)|[0-9a-f]{16,}\S*", alt))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_figure_is_numbered_and_described(page):
+    """Each image of a chapter sits in a numbered figure ("Fig. 6.2") with alt text that describes it."""
+    _need(HTML, "the HTML book")
+    for image in _article_images(HTML / f"{page}.html"):
+        where = f"{page}: image {image['src']}"
+        assert image["figure"] is not None, f"{where} is not in a figure (give its cell mystnb figure metadata)"
+        assert image["figure"]["number"], f"{where}: its figure has no number (a caption and a name number it)"
+        alt = image["alt"]
+        assert len(alt.split()) >= 5 and not _looks_like_a_file_name(alt), f"{where}: alt text {alt!r}"
+
+
+def test_the_pdf_has_the_figures_of_the_html():
+    """The same figure numbers in both, so that a talk citing "Figure 6.2" means one figure."""
+    _need(HTML, "the HTML book")
+    numbers = set()
+    for page in PAGES:
+        numbers |= {image["figure"]["number"] for image in _article_images(HTML / f"{page}.html")
+                    if image["figure"] and image["figure"]["number"]}
+    in_pdf = set(re.findall(r"(Fig\. \d+(?:\.\d+)?):", _pdftotext()))  # the introduction's: "Fig. 1"
+    assert numbers, "no numbered figures in the HTML book"
+    assert in_pdf == numbers, f"only in the HTML: {sorted(numbers - in_pdf)}; only in the PDF: {sorted(in_pdf - numbers)}"
+
+
+# axe-core's browser script, installed by .ci/run (npm package axe-core); GANBOOK_AXE overrides.
+AXE = Path(os.environ.get("GANBOOK_AXE", REPO / "_build" / "axe" / "node_modules" / "axe-core" / "axe.min.js"))
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AUDITED_PAGES = [*PAGES, "genindex", "search"]
+RUN_AXE = "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+
+
+@pytest.mark.parametrize("page", AUDITED_PAGES)
+def test_page_meets_wcag_21_aa(page, server, browser):
+    """axe-core finds no violation of WCAG 2.1 A or AA on the page, after MathJax has typeset it.
+
+    The theme's own markup that failed (the search and colour-mode buttons) is overridden in
+    _templates/, docutils' and myst-nb's in _ext/ganbook_accessibility.py; no violation is excused.
+    """
+    if not AXE.is_file():
+        if REQUIRED:
+            pytest.fail(f"axe-core not found at {AXE}: .ci/run installs it (npm install axe-core)")
+        pytest.skip("axe-core is not installed (see .ci/run)")
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    tab.goto(f"{server}/{page}.html", wait_until="load")
+    tab.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+    tab.add_script_tag(path=str(AXE))
+    violations = tab.evaluate(RUN_AXE, WCAG_21_AA)["violations"]
+    tab.close()
+    found = [f"{v['id']} ({len(v['nodes'])} elements), e.g. {v['nodes'][0]['html'][:200]}" for v in violations]
+    assert not found, f"{page}: WCAG 2.1 AA violations:\n" + "\n".join(found)
 
 
 def _pdftotext() -> str:
