@@ -52,7 +52,8 @@ def get(name: str, retrain: bool = False, **overrides: Any) -> Trained:
     same weights; ``loaded`` then says False, as the model was trained for this call.
     """
     made = recipe(name, **overrides)
-    if settings.in_training_process() or not (retrain or not has_entry(made)):
+    cached = has_entry(made) and not retrain
+    if cached or settings.in_training_process():
         return load_or_train(made, retrain=retrain)
     train_in_trainer(name, overrides, retrain)
     return dataclasses.replace(load_or_train(made), loaded=False)
