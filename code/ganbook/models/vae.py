@@ -190,10 +190,14 @@ class ConvVAE(keras.Model):
         return self.decode(self.sampling([mu, log_var]))
 
     def elbo_terms(self, x):
-        """Per-image (reconstruction log-likelihood, KL) with one reparameterised sample."""
+        """Per image: (reconstruction log-likelihood, KL) from one sample z.
+
+        Shown in the chapter on cats and dogs (book/cats-dogs.md).
+        """
         mu, log_var = self.encode(x)
         logits = self.decoder(self.sampling([mu, log_var]))
-        return bernoulli_log_likelihood(x, logits, axis=[1, 2, 3]), kl_to_standard_normal(mu, log_var)
+        return (bernoulli_log_likelihood(x, logits, axis=[1, 2, 3]),
+                kl_to_standard_normal(mu, log_var))
 
     def _batch_means(self, x):
         reconstruction, kl = self.elbo_terms(x)
