@@ -43,8 +43,8 @@ ORPHAN_POLL_SECONDS = 1.0
 # (the GAN chapter), the VAEs, then the judge and the ring GANs (comparison, open problems), the
 # cats-and-dogs models last (their chapter runs last). The three longest start at once, which also
 # keeps the queues even at the end. The short recipes come last: the first chapters need them
-# before a worker would be free, so the chapter process trains them itself, and a worker finds
-# them in the cache.
+# before a worker would be free, so a trainer process started by the chapter's zoo.get trains
+# them, and a worker finds them in the cache.
 LONG_IN_ORDER_OF_NEED = ("dcgan", "latent-gan", "vae-20", "vae-2", "cnn-judge", "ring-gan-r1", "ring-gan",
                          "pet-classifier", "pet-dcgan", "pet-vae")
 SHORT = ("mlp-ce", "autoencoder", "mlp-talk", "softmax-regression")
