@@ -16,7 +16,7 @@ for variable in GANBOOK_CACHE_DIR GANBOOK_DATA_DIR; do
   esac
 done
 cd "$(dirname "$0")/.."
-TEX_PACKAGES="latexmk texlive-latex-extra texlive-fonts-recommended texlive-xetex fonts-freefont-otf"
+TEX_PACKAGES="$(cat scripts/tex-packages.txt)"  # one list, also read by .github/workflows/book.yml
 
 # A Python within pyproject.toml's requires-python: the active virtual environment, or the
 # project's own .venv/ (created on the first run); "$PY" is its interpreter.
@@ -79,6 +79,8 @@ start=$(date +%s)
 "$PY" -m ganbook.pretrain &
 pretrain_pid=$!
 children+=("$pretrain_pid")
+# The download menu links the book's PDF only when this build makes it (see _ext/ganbook_downloads.py).
+if [ "${GANBOOK_SKIP_PDF:-0}" = "1" ]; then export GANBOOK_PDF_LINK=0; else export GANBOOK_PDF_LINK=1; fi
 run jupyter-book build . -W -n --keep-going
 wait "$pretrain_pid"
 "$PY" scripts/built_pages.py check _build/html
@@ -101,6 +103,7 @@ else
   fi
   start=$(date +%s)
   run jupyter-book build . --builder pdflatex -W -n --keep-going
-  echo "PDF built in $(( $(date +%s) - start )) s: $(pwd)/_build/latex/ganbook.pdf"
+  cp _build/latex/ganbook.pdf _build/html/ganbook.pdf  # for the HTML's download menu and the published site
+  echo "PDF built in $(( $(date +%s) - start )) s: $(pwd)/_build/latex/ganbook.pdf (and in _build/html)"
 fi
 echo "ok" > "$outcome"

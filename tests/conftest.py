@@ -24,9 +24,14 @@ REAL_DATA = real_data_dir()
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path_factory, monkeypatch):
-    """Every test gets an empty cache folder, so tests never see each other's files."""
+    """Every test gets an empty cache folder, so tests never see each other's files.
+
+    Nor does a test download published models (a clone of a GitHub repository has a default
+    address for them): a test that wants the published models sets GANBOOK_MODELS_URL itself.
+    """
     cache = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("GANBOOK_CACHE_DIR", str(cache))
+    monkeypatch.setenv("GANBOOK_MODELS_URL", "off")
     return cache
 
 

@@ -79,10 +79,9 @@ def test_every_chapter_has_a_page_without_errors_or_missing_images(page):
 
 def _repository_url():
     """The repository address the book was built with (see _ext/ganbook_repository.py), or None."""
-    sys.path.insert(0, str(REPO / "_ext"))
-    import ganbook_repository
+    from ganbook import address
 
-    return ganbook_repository.repository_url(str(REPO))
+    return address.repository_url(REPO)
 
 
 @pytest.fixture(scope="module")
@@ -281,3 +280,94 @@ def test_numbered_results_have_the_same_numbers_in_html_and_pdf():
     # "Theorem 6.1" must not be satisfied by "Theorem 6.1.1" (section-level numbering)
     missing = sorted(label for label in numbered if not re.search(re.escape(label) + r"(?!\.?\d)", text))
     assert not missing, f"numbered in HTML but not in the PDF: {missing}"
+
+
+def test_the_download_menu_serves_the_book_as_a_pdf(server, browser):
+    """A reader opens the download menu, follows "Book (PDF)", and gets the book as a PDF."""
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    tab.goto(f"{server}/{PAGES[1]}.html", wait_until="load")
+    tab.click("button[aria-label='Download this page']")
+    link = tab.locator("a.download-book-pdf-button")
+    link.wait_for(state="visible", timeout=5_000)
+    url = tab.evaluate("a => a.href", link.element_handle())
+    response = tab.request.get(url)
+    tab.close()
+    assert response.ok, f"{url}: HTTP {response.status}"
+    assert response.headers["content-type"] == "application/pdf" and response.body()[:5] == b"%PDF-"
+    info = subprocess.run(["pdfinfo", "-"], input=response.body(), capture_output=True, check=True).stdout.decode()
+    title = yaml.safe_load((REPO / "_config.yml").read_text())["title"]
+    assert title in _pdftotext().replace("\n", " ") or title in info, "the served PDF is not the book"
+    assert (HTML / "ganbook.pdf").read_bytes() == PDF.read_bytes(), "the linked PDF is not this build's"
+
+
+@pytest.mark.parametrize("page", [page for page in PAGES if page != "book/references"])
+def test_every_chapter_offers_its_notebook(page):
+    _need(HTML, "the HTML book")
+    relative = "../" * page.count("/") + f"_sources/{page}.ipynb"
+    assert f'href="{relative}"' in (HTML / f"{page}.html").read_text(), f"{page}: no .ipynb download"
+    assert (HTML / "_sources" / f"{page}.ipynb").is_file()
+
+
+def test_no_page_points_to_an_address_the_build_did_not_know():
+    """Built without a repository address (as CI builds a local clone): no launch buttons, no made-up links."""
+    _need(HTML, "the HTML book")
+    sys.path.insert(0, str(REPO / "code"))
+    from ganbook import address
+
+    if address.repository_url(REPO) is not None:
+        pytest.skip("built with a repository address (tests/test_publishing.py checks that case)")
+    for page in PAGES:
+        html = (HTML / f"{page}.html").read_text()
+        for absent in ("mybinder.org", "colab.research.google.com", 'rel="canonical"'):
+            assert absent not in html, f"{page}: {absent} without a known address"
+    assert not (HTML / "sitemap.xml").exists()
+
+
+STANDALONE_CHAPTER = "book/supervised"  # trains two small models and reads MNIST: a chapter's whole life
+CHECK_CELL = "import ganbook, sys\nprint('GANBOOK_AT', ganbook.__file__)\nprint('PYTHON_AT', sys.executable)"
+
+
+def test_a_downloaded_chapter_runs_outside_the_repository_with_only_the_package_wheel(tmp_path, real_data):
+    """The chapter's .ipynb download runs in a fresh virtual environment, from a folder outside the clone.
+
+    The environment holds the built wheel of ganbook; the chapter's other dependencies come from the
+    project's environment, added to the path as a plain folder, so its editable ganbook is not seen.
+    """
+    import nbformat
+
+    notebook = HTML / "_sources" / f"{STANDALONE_CHAPTER}.ipynb"
+    _need(notebook, "the chapter's notebook download")
+    source, wheels = tmp_path / "source", tmp_path / "wheels"  # a copy: setuptools writes build/ beside it
+    shutil.copytree(REPO / "code" / "ganbook", source / "code" / "ganbook",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(wheels), str(source)], check=True, capture_output=True)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    project_site = next(path for path in sys.path if path.endswith("site-packages"))
+    (Path(site) / "book-dependencies.pth").write_text(project_site + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", site,
+                    *map(str, wheels.glob("ganbook-*.whl"))], check=True, capture_output=True)
+    reader = tmp_path / "reader"
+    reader.mkdir()
+    chapter = nbformat.read(notebook, as_version=4)
+    chapter.cells.append(nbformat.v4.new_code_cell(CHECK_CELL))
+    nbformat.write(chapter, reader / "chapter.ipynb")
+    environment = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path / "home"),
+                   "GANBOOK_DATA_DIR": str(real_data), "GANBOOK_CACHE_DIR": str(tmp_path / "cache"),
+                   "GANBOOK_MODELS_URL": "off", "MPLBACKEND": "Agg"}
+    run = subprocess.run([str(python), "-m", "nbconvert", "--to", "notebook", "--execute",
+                          "--ExecutePreprocessor.timeout=900", "--output", "ran.ipynb", "chapter.ipynb"],
+                         cwd=reader, env=environment, capture_output=True, text=True, timeout=1200)
+    assert run.returncode == 0, run.stderr[-4000:]
+    ran = nbformat.read(reader / "ran.ipynb", as_version=4)
+    printed = "".join(output.get("text", "") for output in ran.cells[-1].outputs)
+    assert f"GANBOOK_AT {site}" in printed and f"PYTHON_AT {python}" in printed, printed
+    errors = [output for cell in ran.cells for output in cell.get("outputs", []) if output.output_type == "error"]
+    assert not errors
+    assert list((tmp_path / "cache" / "models").glob("softmax-regression-*")), "the chapter trained no model"

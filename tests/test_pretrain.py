@@ -56,7 +56,7 @@ def test_pretrain_trains_into_the_cache_then_finds_it_there(real_data, monkeypat
     lines = []
     first = pretrain.pretrain(["softmax-regression"], report=lines.append)
     second = pretrain.pretrain(["softmax-regression"], report=lines.append)
-    assert [loaded for _, _, loaded in first + second] == [False, True]
+    assert [source for _, _, source in first + second] == ["trained", "cache"]
     assert "trained" in lines[0] and "in the cache" in lines[1]
 
 
@@ -71,18 +71,18 @@ def test_a_recipe_already_in_the_cache_is_not_sent_to_a_worker(monkeypatch, real
     monkeypatch.setattr(pretrain, "train_one", lambda name: pytest.fail(f"{name} was sent to a worker"))
     _short_softmax_recipe(monkeypatch)
     assert pretrain.pretrain(["softmax-regression"], jobs=2, report=lambda line: None) == [
-        ("softmax-regression", 0.0, True)]
+        ("softmax-regression", 0.0, "cache")]
 
 
 def _short_softmax(name):
     trained = zoo.get(name, steps=20, eval_every=10)
-    return name, 0.0, trained.loaded
+    return name, 0.0, trained.source
 
 
 def test_worker_processes_train_into_the_shared_cache(real_data):
     # the real path: a spawned worker trains the smallest recipe; the parent then loads it from the cache
     done = pretrain.pretrain(["softmax-regression"], jobs=2, report=lambda line: None)
-    assert [(name, loaded) for name, _, loaded in done] == [("softmax-regression", False)]
+    assert [(name, source) for name, _, source in done] == [("softmax-regression", "trained")]
     assert zoo.get("softmax-regression").loaded
 
 
@@ -100,7 +100,7 @@ def test_nothing_to_train_starts_no_pool(monkeypatch, real_data):
     zoo.get("softmax-regression", steps=20, eval_every=10)
     _short_softmax_recipe(monkeypatch)
     monkeypatch.setattr(pretrain, "ProcessPoolExecutor", lambda *a, **k: pytest.fail("a pool was started"))
-    assert pretrain.pretrain(["softmax-regression"], jobs=3, report=lambda line: None)[0][2]
+    assert pretrain.pretrain(["softmax-regression"], jobs=3, report=lambda line: None)[0][2] == "cache"
 
 
 def test_a_damaged_entry_is_not_reported_as_in_the_cache(monkeypatch, real_data):
@@ -111,7 +111,7 @@ def test_a_damaged_entry_is_not_reported_as_in_the_cache(monkeypatch, real_data)
     cache.load_or_train(recipe)
     (cache.entry_dir(recipe) / cache.WEIGHTS_FILE).write_bytes(b"\0" * 64)
     sent = []
-    monkeypatch.setattr(pretrain, "train_one", lambda name: sent.append(name) or (name, 0.0, False))
+    monkeypatch.setattr(pretrain, "train_one", lambda name: sent.append(name) or (name, 0.0, "trained"))
     pretrain.pretrain(["softmax-regression"], report=lambda line: None)
     assert sent == ["softmax-regression"], "a damaged entry must be trained again, not reported as cached"
 

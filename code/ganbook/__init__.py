@@ -1,7 +1,7 @@
 """ganbook: the code behind the book *Generative Adversarial Networks - from feed-forward nets to GANs*.
 
 Module map (arrows: "imports"; nothing imports the chapters or tests, only chapters, the
-benchmark, ``pretrain`` and tests import ``zoo``):
+benchmark, ``pretrain``, ``remote``'s command and tests import ``zoo``):
 
 - ``settings``  where data and caches live; quiet TensorFlow start-up (imported first).
 - ``atomic``    write-then-rename for files and folders; a file's SHA-256.
@@ -15,12 +15,15 @@ benchmark, ``pretrain`` and tests import ``zoo``):
 - ``toy``       the ring of eight Gaussians and its mode-coverage count: numpy only
 - ``train``     every training loop and callback (classifiers, autoencoders and VAEs, GANs with their
                 snapshots); ``TrainingRecord``, what training returns besides weights
-- ``cache``     the content-keyed store of trained models (verified, never NaN; ``filelock``ed)
-                                                                               -> settings, atomic, train
+- ``address``   where the book lives on the web (repository, published site), when known: stdlib only
+- ``remote``    the published models: cache entries packed for a web server, fetched by key (``pooch``),
+                unpacked safely; its command packs the registry's entries  -> settings, address, atomic
+- ``cache``     the content-keyed store of trained models (verified, never NaN; ``filelock``ed); on a
+                miss it asks the published models before training    -> settings, atomic, train, remote
 - ``recipes``   declarations only: which model, data, loop and parameters, and each one's arithmetic
                 (``work``); ``RECIPES`` lists them          -> data, toy, models, train, metrics, cache, flops
-- ``zoo``       the registry: ``zoo.get(name)``, a trained model, from the cache when it can, else
-                trained in a one-thread ``python -m ganbook.pretrain`` process (a command, not an
+- ``zoo``       the registry: ``zoo.get(name)``, a trained model, from the cache or the published models
+                when it can, else trained in a one-thread ``python -m ganbook.pretrain`` process (a command, not an
                 import)                                                      -> cache, recipes
 - ``metrics``   IWAE bound, Parzen windows, k-means: numpy/TensorFlow     -> models.likelihoods
 - ``evaluation`` a classifier judges generated images: confidence, class balance, Inception Score,

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from filelock import FileLock
 
-from ganbook import settings
+from ganbook import remote, settings
 from ganbook.atomic import atomic_directory, sha256_of
 from ganbook.train import TrainingRecord
 
@@ -81,15 +81,32 @@ class Recipe:
                       self.work)
 
 
+# Where a model came from: the local cache, the published models (ganbook.remote), or training now.
+FROM_CACHE, DOWNLOADED, TRAINED = "cache", "downloaded", "trained"
+_PROVENANCE = {FROM_CACHE: "loaded from the model cache", DOWNLOADED: "downloaded from the published models",
+               TRAINED: "trained now"}
+
+
 @dataclass
 class Trained:
-    """A trained model with its record; ``loaded`` says whether it came from the cache."""
+    """A trained model with its record; ``source`` says where it came from (:data:`FROM_CACHE`,
+    :data:`DOWNLOADED` or :data:`TRAINED`)."""
 
     model: Any
     record: TrainingRecord
     key: str
-    loaded: bool
+    source: str
     train_seconds: float
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model was ready (cached or downloaded) rather than trained for this call."""
+        return self.source != TRAINED
+
+    @property
+    def provenance(self) -> str:
+        """Where the model came from, in words: "loaded from the model cache", "trained now", ..."""
+        return _PROVENANCE[self.source]
 
     @property
     def history(self) -> dict[str, list[float]]:
@@ -224,7 +241,7 @@ def _read_entry(folder: Path, note: bool = True) -> dict[str, Any] | None:
     return stored
 
 
-def _load(recipe: Recipe, folder: Path, note: bool = True) -> Trained | None:
+def _load(recipe: Recipe, folder: Path, note: bool = True, source: str = FROM_CACHE) -> Trained | None:
     stored = _read_entry(folder, note)
     if stored is None:
         return None
@@ -237,7 +254,7 @@ def _load(recipe: Recipe, folder: Path, note: bool = True) -> Trained | None:
             log.info("cache entry %s is unreadable (%s): retraining", folder.name, error)
         return None
     record = TrainingRecord(history=stored["history"], metrics=stored["metrics"])
-    return Trained(model, record, stored["key"], loaded=True, train_seconds=stored["train_seconds"])
+    return Trained(model, record, stored["key"], source=source, train_seconds=stored["train_seconds"])
 
 
 def _is_complete(folder: Path) -> bool:
@@ -289,7 +306,7 @@ def train_fresh(recipe: Recipe) -> Trained:
     record = recipe.train(model, recipe.params, recipe.seed)
     seconds = time.perf_counter() - start
     check_finite(recipe.name, model, record)
-    return Trained(model, record, cache_key(recipe), loaded=False, train_seconds=seconds)
+    return Trained(model, record, cache_key(recipe), source=TRAINED, train_seconds=seconds)
 
 
 def check_finite(name: str, model: Any, record: TrainingRecord) -> None:
@@ -334,8 +351,52 @@ def _training_lock(folder: Path):
         yield
 
 
+def _fetch_published(recipe: Recipe, folder: Path) -> Trained | None:
+    """The recipe's entry downloaded from the published models into ``folder``, or None (and why, logged).
+
+    Called holding the entry's lock. The unpacked entry must pass the checks a local one does
+    (every field, weights matching their hash) and carry this recipe's key before it is renamed
+    into place.
+    """
+    base = remote.models_url()
+    if base is None:
+        return None
+    try:
+        with atomic_directory(folder) as staging:
+            remote.fetch(folder.name, staging, base)
+            stored = _read_entry(staging, note=False)
+            if stored is None:
+                raise remote.FetchError(f"the archive of {folder.name} is not a whole cache entry (a missing "
+                                        "field, or weights that do not match their SHA-256)")
+            if stored["key"] != cache_key(recipe):
+                raise remote.FetchError(f"the archive of {folder.name} holds the entry of another key, "
+                                        f"{stored['key']}")
+    except remote.FetchError as error:
+        log.info("%s: not downloaded from %s (%s); training it", recipe.name, base, error)
+        return None
+    return _load(recipe, folder, source=DOWNLOADED)
+
+
+def _local_or_published(recipe: Recipe, folder: Path) -> Trained | None:
+    """Holding the lock: the cached entry (perhaps just trained by another process), else the published one."""
+    return _load(recipe, folder) or _fetch_published(recipe, folder)
+
+
+def find(recipe: Recipe) -> Trained | None:
+    """The recipe's model from the cache or the published models, without training; None if neither has it.
+
+    Waits while another process trains the model, and then loads its entry.
+    """
+    folder = entry_dir(recipe)
+    cached = _load(recipe, folder, note=False)  # the common case, without waiting for any lock
+    if cached is not None:
+        return cached
+    with _training_lock(folder):
+        return _local_or_published(recipe, folder)
+
+
 def load_or_train(recipe: Recipe, retrain: bool = False) -> Trained:
-    """Return the recipe's trained model from the cache, or train it and store it there."""
+    """Return the recipe's trained model from the cache (or the published models), or train and store it."""
     folder = entry_dir(recipe)
     if not retrain:
         cached = _load(recipe, folder, note=False)  # the common case, without waiting for any lock
@@ -343,12 +404,17 @@ def load_or_train(recipe: Recipe, retrain: bool = False) -> Trained:
             return cached
     with _training_lock(folder):
         if not retrain:
-            cached = _load(recipe, folder)  # trained by another process while we waited
-            if cached is not None:
-                return cached
+            found = _local_or_published(recipe, folder)  # trained by another process while we waited?
+            if found is not None:
+                return found
         # holding the lock, any save folder of this entry was left by a process that crashed
         for stale in folder.parent.glob(f".{folder.name}.*.part"):
             _remove_if_older(stale, max_age=0)
         trained = train_fresh(recipe)
         _save(recipe, trained, folder)
     return trained
+
+
+def whole_entries(recipes: list[Recipe]) -> list[Path]:
+    """The entry folders of ``recipes`` that the cache holds whole (what ``python -m ganbook.remote pack`` packs)."""
+    return [entry_dir(recipe) for recipe in recipes if has_entry(recipe)]

@@ -135,14 +135,14 @@ def one_thread_each() -> None:
     os.environ[settings.TRAINING_PROCESS_VARIABLE] = "1"
 
 
-def train_variant(name: str, overrides: dict, retrain: bool = False) -> tuple[str, float, bool]:
+def train_variant(name: str, overrides: dict, retrain: bool = False) -> tuple[str, float, str]:
     """Train (or load) recipe ``name`` with ``overrides`` in this process, with one thread."""
     one_thread_each()
     from ganbook import zoo
 
     start = time.perf_counter()
-    loaded = zoo.get(name, retrain=retrain, **overrides).loaded
-    return name, time.perf_counter() - start, loaded
+    source = zoo.get(name, retrain=retrain, **overrides).source
+    return name, time.perf_counter() - start, source
 
 
 def _log_to_stdout() -> None:
@@ -150,15 +150,15 @@ def _log_to_stdout() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(name)s: %(message)s")
 
 
-def train_one(name: str) -> tuple[str, float, bool]:
-    """Load or train recipe ``name``; return (name, seconds, whether it came from the cache)."""
+def train_one(name: str) -> tuple[str, float, str]:
+    """Load, download or train recipe ``name``; return (name, seconds, where it came from: ``Trained.source``)."""
     from ganbook import zoo  # importing ganbook has already quietened TensorFlow's start-up
 
     note = _status_dir / str(os.getpid()) if _status_dir else None
     if note:
         note.write_text(name)
     start = time.perf_counter()
-    loaded = zoo.get(name).loaded
+    source = zoo.get(name).source
     seconds = time.perf_counter() - start
     import keras
 
@@ -166,14 +166,14 @@ def train_one(name: str) -> tuple[str, float, bool]:
     gc.collect()
     if note:
         note.unlink()
-    return name, seconds, loaded
+    return name, seconds, source
 
 
 def _in_progress(status_dir: Path) -> list[str]:
     return sorted(path.read_text() for path in status_dir.iterdir())
 
 
-def _train_in_workers(order: list[str], jobs: int, report) -> list[tuple[str, float, bool]]:
+def _train_in_workers(order: list[str], jobs: int, report) -> list[tuple[str, float, str]]:
     """Train ``order`` in ``jobs`` spawned processes; raise :class:`WorkerDied` naming a lost model."""
     done = []
     # "spawn": fresh interpreters, never a fork of a process using TensorFlow. Each worker trains
@@ -200,7 +200,7 @@ def _train_in_workers(order: list[str], jobs: int, report) -> list[tuple[str, fl
     return done
 
 
-def pretrain(names: Sequence[str] | None = None, jobs: int = 1, report=None) -> list[tuple[str, float, bool]]:
+def pretrain(names: Sequence[str] | None = None, jobs: int = 1, report=None) -> list[tuple[str, float, str]]:
     """Train each recipe in ``names`` (default: all) that is not in the cache, ``jobs`` processes at a time."""
     from ganbook import cache, zoo
 
@@ -215,7 +215,7 @@ def pretrain(names: Sequence[str] | None = None, jobs: int = 1, report=None) -> 
     order = []
     for name in training_order(names or known):
         if cache.has_entry(zoo.recipe(name)):  # verified; a warm build starts no worker at all
-            done.append((name, 0.0, True))
+            done.append((name, 0.0, cache.FROM_CACHE))
             report(_describe(done[-1]))
         else:
             order.append(name)
@@ -229,9 +229,12 @@ def pretrain(names: Sequence[str] | None = None, jobs: int = 1, report=None) -> 
     return done + _train_in_workers(order, jobs, report)
 
 
-def _describe(outcome: tuple[str, float, bool]) -> str:
-    name, seconds, loaded = outcome
-    return f"{name:20s} {'in the cache' if loaded else 'trained'} ({seconds:.0f} s)"
+_DESCRIPTION = {"cache": "in the cache", "downloaded": "downloaded", "trained": "trained"}  # by Trained.source
+
+
+def _describe(outcome: tuple[str, float, str]) -> str:
+    name, seconds, source = outcome
+    return f"{name:20s} {_DESCRIPTION[source]} ({seconds:.0f} s)"
 
 
 def _stop(signum, frame) -> None:
@@ -276,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkerDied as error:
         print(f"ganbook.pretrain: {error}", file=sys.stderr, flush=True)
         return 1
-    trained = sum(not loaded for _, _, loaded in done)
+    trained = sum(source == "trained" for _, _, source in done)
     how = f" with {jobs} process{'es' if jobs > 1 else ''}" if trained else ""
     print(f"{len(done)} models ready ({trained} trained) in {time.perf_counter() - start:.0f} s{how}", flush=True)
     return 0

@@ -6,6 +6,8 @@ Two environment variables steer the package:
   IDX ``.gz`` files, ``cats_and_dogs_filtered/``). It may be read-only: nothing is written there.
 - ``GANBOOK_CACHE_DIR``: where downloads, derived arrays and trained models are cached
   (default: ``$XDG_CACHE_HOME/ganbook`` or ``~/.cache/ganbook``).
+- ``GANBOOK_MODELS_URL``: where trained models missing from the cache are downloaded from before
+  they are trained (``off``: never; default: the published book's, see :mod:`ganbook.remote`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 DATA_DIR_VARIABLE = "GANBOOK_DATA_DIR"
 CACHE_DIR_VARIABLE = "GANBOOK_CACHE_DIR"
+MODELS_URL_VARIABLE = "GANBOOK_MODELS_URL"
 
 # TensorFlow reads these once, when it is first imported.
 _TENSORFLOW_ENVIRONMENT = {
@@ -114,3 +117,9 @@ def cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return (base / "ganbook").resolve()
+
+
+def models_url_setting() -> str | None:
+    """``GANBOOK_MODELS_URL`` as set (an address, or ``off``), None when unset or empty."""
+    value = os.environ.get(MODELS_URL_VARIABLE, "").strip()
+    return value or None

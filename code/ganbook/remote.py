@@ -1,0 +1,161 @@
+"""The published model cache: cache entries packed for a web server, and fetched from one by key.
+
+A cache key hashes everything that decides a model's weights (recipe, parameters, seed, data,
+code; see :mod:`ganbook.cache`), so an entry trained by the publishing workflow from a commit is
+the entry a reader's build of that commit would train. ``python -m ganbook.remote pack FOLDER``
+writes each whole entry of the local cache as one zip archive, ``<name>-<key>.zip``, and an
+``index.json`` with every archive's SHA-256; the workflow places them in the published site's
+``models/`` folder.
+
+On a cache miss, :func:`ganbook.cache.load_or_train` asks :func:`fetch` first, from
+:func:`models_url`: ``GANBOOK_MODELS_URL`` if set (``off`` turns this off), else the published
+site's ``models/`` folder when the book's address is known (:mod:`ganbook.address`), else
+nowhere. The archive is downloaded with ``pooch`` against the SHA-256 in the index and unpacked
+member by member, refusing anything but the entry's own files; the cache then checks the entry as
+it checks its own (every field present, weights matching their hash, the right key). Any failure
+(no such key, no server, a wrong hash, a damaged archive) raises :class:`FetchError` with the
+reason, and the model is trained as before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from ganbook import address, settings
+from ganbook.atomic import atomic_path, sha256_of
+
+OFF = "off"
+SITE_FOLDER = "models/"          # where the workflow puts the archives, inside the published site
+INDEX_FILE = "index.json"
+INDEX_FORMAT = 1
+ENTRY_FILES = ("model.weights.h5", "record.json")  # the files of a cache entry (ganbook.cache)
+TIMEOUT_SECONDS = 30             # per request: an unreachable server must not hang a build
+MAX_UNPACKED_BYTES = 1 << 30     # the largest entry is about 20 MB; refuse zip bombs
+_FIXED_TIME = (2000, 1, 1, 0, 0, 0)  # zip members' date: the same entry packs to the same bytes
+
+
+class FetchError(RuntimeError):
+    """An entry could not be fetched; the message says why (and the model is trained instead)."""
+
+
+def models_url(folder: str | Path | None = None) -> str | None:
+    """Where published entries are fetched from (ending in a slash), or None for nowhere.
+
+    ``folder`` is the clone whose address decides the default (the package's own source tree if
+    not given; an installed wheel has none, so no default).
+    """
+    configured = settings.models_url_setting()
+    if configured is not None:
+        return None if configured.lower() == OFF else configured.rstrip("/") + "/"
+    site = address.site_url(folder if folder is not None else Path(__file__).resolve().parents[2])
+    return site + SITE_FOLDER if site else None
+
+
+def pack(entries: Iterable[Path], out_dir: Path) -> dict:
+    """Write each entry folder as ``out_dir/<folder name>.zip`` and the index of their SHA-256 sums."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    index = {"format": INDEX_FORMAT, "entries": {}}
+    for entry in sorted(Path(e) for e in entries):
+        archive = out_dir / f"{entry.name}.zip"
+        with atomic_path(archive) as staging:
+            with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+                for name in ENTRY_FILES:
+                    member = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+                    member.compress_type = zipfile.ZIP_DEFLATED
+                    bundle.writestr(member, (entry / name).read_bytes())
+        index["entries"][entry.name] = {"archive": archive.name, "sha256": sha256_of(archive),
+                                        "bytes": archive.stat().st_size}
+    with atomic_path(out_dir / INDEX_FILE) as staging:
+        staging.write_text(json.dumps(index, indent=1, sort_keys=True))
+    return index
+
+
+def _pooch():
+    import pooch
+
+    pooch.get_logger().setLevel("WARNING")  # its "Downloading ..." lines on stderr would fail a -W build
+    return pooch
+
+
+def _download(url: str, known_hash: str | None, folder: Path, name: str) -> Path:
+    pooch = _pooch()
+    downloader = pooch.HTTPDownloader(progressbar=False, timeout=TIMEOUT_SECONDS)
+    try:
+        return Path(pooch.retrieve(url, known_hash=known_hash, fname=name, path=folder, downloader=downloader))
+    except Exception as error:  # noqa: BLE001 - no server, HTTP errors, a wrong hash: all are reasons
+        raise FetchError(f"{url}: {type(error).__name__}: {error}".splitlines()[0]) from None
+
+
+def _index_entry(base: str, entry_name: str, folder: Path) -> dict:
+    path = _download(base + INDEX_FILE, None, folder, INDEX_FILE)
+    try:
+        entries = json.loads(path.read_text())["entries"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise FetchError(f"{base}{INDEX_FILE} is not a model index ({error})") from None
+    found = entries.get(entry_name) if isinstance(entries, dict) else None
+    if not isinstance(found, dict) or not {"archive", "sha256"} <= set(found):
+        raise FetchError(f"{base}{INDEX_FILE} has no entry {entry_name}")
+    if Path(found["archive"]).name != found["archive"]:
+        raise FetchError(f"{base}{INDEX_FILE} names an archive outside its folder: {found['archive']!r}")
+    return found
+
+
+def unpack(archive: Path, target: Path) -> None:
+    """Extract an entry archive into the folder ``target``: only the entry's own regular files.
+
+    Any other member (a path that would leave ``target``, a link, a subfolder, a duplicate) or an
+    oversized one makes the whole archive untrusted.
+    """
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            members = bundle.infolist()
+            names = [member.filename for member in members]
+            unexpected = [name for name in names if name not in ENTRY_FILES]
+            if unexpected or sorted(names) != sorted(ENTRY_FILES):
+                raise FetchError(f"{archive.name} holds {names}, not exactly the entry's files {list(ENTRY_FILES)}")
+            if any((member.external_attr >> 16) & 0o170000 not in (0, 0o100000) for member in members):
+                raise FetchError(f"{archive.name} holds a link or special file")
+            if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
+                raise FetchError(f"{archive.name} unpacks to more than {MAX_UNPACKED_BYTES} bytes")
+            for member in members:
+                (target / member.filename).write_bytes(bundle.read(member))
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise FetchError(f"{archive.name} is not a readable zip archive ({error})") from None
+
+
+def fetch(entry_name: str, target: Path, base: str) -> None:
+    """Download the published entry ``entry_name`` from ``base`` and unpack its files into ``target``.
+
+    Raises :class:`FetchError` with the reason when anything is missing or wrong. The caller checks
+    the unpacked entry itself before trusting it.
+    """
+    with tempfile.TemporaryDirectory(prefix="ganbook-fetch-") as scratch:
+        found = _index_entry(base, entry_name, Path(scratch))
+        archive = _download(base + found["archive"], f"sha256:{found['sha256']}", Path(scratch), found["archive"])
+        unpack(archive, Path(target))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ganbook.remote", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    packing = commands.add_parser("pack", help="pack the cached entries of the book's recipes into FOLDER")
+    packing.add_argument("folder", type=Path)
+    args = parser.parse_args(argv)
+    from ganbook import cache, zoo  # a command: the recipes it packs are the registry's
+
+    entries = cache.whole_entries([zoo.recipe(name) for name in zoo.names()])
+    index = pack(entries, args.folder)
+    total = sum(item["bytes"] for item in index["entries"].values())
+    print(f"packed {len(entries)} model(s) from {cache.models_dir()} into {args.folder} ({total / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
