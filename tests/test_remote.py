@@ -6,6 +6,7 @@ A loopback HTTP server serves a folder of packed entries, as the published site'
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import http.server
 import json
@@ -244,3 +245,13 @@ def test_zoo_get_prints_why_it_trains_when_the_server_lacks_the_model(tmp_path, 
     printed = capsys.readouterr()
     assert "softmax-regression: not downloaded" in printed.out and "has no entry" in printed.out
     assert printed.err == ""
+
+
+def test_pack_takes_the_current_entries_variants_included_and_leaves_out_stale_ones():
+    cache.load_or_train(tiny_recipe())
+    cache.load_or_train(tiny_recipe(units=5))  # a variant, as a chapter may train
+    current = cache.current_entries({"tiny": tiny_recipe()})
+    assert current == sorted([cache.entry_dir(tiny_recipe()), cache.entry_dir(tiny_recipe(units=5))])
+    changed = dataclasses.replace(tiny_recipe(), data="toy-v2")  # its data changed since: another key
+    assert cache.current_entries({"tiny": changed}) == []
+    assert cache.current_entries({}) == [], "an entry of a recipe the book no longer has"

@@ -415,6 +415,23 @@ def load_or_train(recipe: Recipe, retrain: bool = False) -> Trained:
     return trained
 
 
-def whole_entries(recipes: list[Recipe]) -> list[Path]:
-    """The entry folders of ``recipes`` that the cache holds whole (what ``python -m ganbook.remote pack`` packs)."""
-    return [entry_dir(recipe) for recipe in recipes if has_entry(recipe)]
+def current_entries(recipes: Mapping[str, Recipe]) -> list[Path]:
+    """The whole entries that the current code would make: what ``python -m ganbook.remote pack`` packs.
+
+    An entry is current when the recipe of its name (in ``recipes``), with the parameters and seed
+    its record stores, has its key now: the default recipes and any variant a chapter trained, but
+    no entry of code that has since changed.
+    """
+    current = []
+    for folder in sorted(models_dir().glob("[!.]*")):
+        stored = _read_entry(folder, note=False)
+        base = recipes.get(stored.get("name", "")) if stored else None
+        if base is None or not isinstance(stored.get("params"), dict):
+            continue
+        try:
+            made = base.with_params(**stored["params"], seed=stored.get("seed", base.seed))
+        except TypeError:  # a parameter the recipe no longer has
+            continue
+        if entry_dir(made) == folder:
+            current.append(folder)
+    return current

@@ -3,7 +3,8 @@
 A cache key hashes everything that decides a model's weights (recipe, parameters, seed, data,
 code; see :mod:`ganbook.cache`), so an entry trained by the publishing workflow from a commit is
 the entry a reader's build of that commit would train. ``python -m ganbook.remote pack FOLDER``
-writes each whole entry of the local cache as one zip archive, ``<name>-<key>.zip``, and an
+writes each whole entry of the local cache that the current code would make (the recipes and the
+variants the chapters trained) as one zip archive, ``<name>-<key>.zip``, and an
 ``index.json`` with every archive's SHA-256; the workflow places them in the published site's
 ``models/`` folder.
 
@@ -145,12 +146,13 @@ def fetch(entry_name: str, target: Path, base: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ganbook.remote", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    packing = commands.add_parser("pack", help="pack the cached entries of the book's recipes into FOLDER")
+    packing = commands.add_parser("pack", help="pack the cache's current entries (the book's recipes and their "
+                                  "variants, as the code is now) into FOLDER")
     packing.add_argument("folder", type=Path)
     args = parser.parse_args(argv)
     from ganbook import cache, zoo  # a command: the recipes it packs are the registry's
 
-    entries = cache.whole_entries([zoo.recipe(name) for name in zoo.names()])
+    entries = cache.current_entries({name: zoo.recipe(name) for name in zoo.names()})
     index = pack(entries, args.folder)
     total = sum(item["bytes"] for item in index["entries"].values())
     print(f"packed {len(entries)} model(s) from {cache.models_dir()} into {args.folder} ({total / 1e6:.1f} MB)")
