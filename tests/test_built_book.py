@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html.parser
+from html import unescape
 import http.server
 import os
 import re
@@ -371,3 +372,103 @@ def test_a_downloaded_chapter_runs_outside_the_repository_with_only_the_package_
     errors = [output for cell in ran.cells for output in cell.get("outputs", []) if output.output_type == "error"]
     assert not errors
     assert list((tmp_path / "cache" / "models").glob("softmax-regression-*")), "the chapter trained no model"
+
+
+EXERCISE_KINDS = ("derivation", "computation", "argument")
+MIN_EXERCISES = 4
+
+
+def numbered_chapters() -> list[str]:
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    return [entry["file"] for part in toc["parts"] if part.get("numbered") for entry in part["chapters"]]
+
+
+def exercise_chapters() -> list[str]:
+    """The numbered chapters but the appetizer: each has exercises, solutions and discussion questions."""
+    return [page for page in numbered_chapters() if page != "book/appetizer"]
+
+
+def _exercises(html: str) -> list[tuple[list[str], str]]:
+    """(classes, id) of every exercise on a page, as sphinx-exercise writes them."""
+    return [(classes.split(), ident) for classes, ident in
+            re.findall(r'<div class="exercise ((?:[\w-]+ )*)admonition" id="([^"]+)"', html)]
+
+
+@pytest.mark.parametrize("page", exercise_chapters())
+def test_every_chapter_has_exercises_of_each_kind_each_with_a_folded_solution(page):
+    _need(HTML, "the HTML book")
+    html = (HTML / f"{page}.html").read_text()
+    exercises = _exercises(html)
+    assert len(exercises) >= MIN_EXERCISES, f"{page}: {len(exercises)} exercises"
+    for classes, ident in exercises:
+        kinds = [kind for kind in EXERCISE_KINDS if kind in classes]
+        assert len(kinds) == 1, f"{page}: exercise {ident} has kinds {kinds}, not exactly one of {EXERCISE_KINDS}"
+    for kind in EXERCISE_KINDS:
+        assert any(kind in classes for classes, _ in exercises), f"{page}: no {kind} exercise"
+    solutions = re.findall(r'<div class="solution ([^"]*)admonition" id="[^"]+">(.*?)</p>', html, re.S)
+    assert all("dropdown" in classes.split() for classes, _ in solutions), f"{page}: a solution is not folded"
+    solved = {ident for _, title in solutions for ident in re.findall(r'href="#([^"]+)"', title)}
+    unsolved = [ident for _, ident in exercises if ident not in solved]
+    assert not unsolved, f"{page}: exercises without a solution: {unsolved}"
+
+
+@pytest.mark.parametrize("page", exercise_chapters())
+def test_every_chapter_ends_with_discussion_questions_and_a_citation(page):
+    _need(HTML, "the HTML book")
+    html = (HTML / f"{page}.html").read_text()
+    section = re.search(r'<section id="discussion-questions">(.*?)</section>', html, re.S)
+    assert section, f"{page}: no 'Discussion questions' section"
+    questions = re.findall(r"<li>", section[1])
+    assert 3 <= len(questions) <= 5, f"{page}: {len(questions)} discussion questions"
+    assert 'class="rubric cite-this-chapter"' in html, f"{page}: no 'Cite this chapter'"
+
+
+def _bibtex_blocks(html: str) -> list[str]:
+    blocks = re.findall(r'<div class="highlight-bibtex notranslate"><div class="highlight"><pre>(.*?)</pre>',
+                        html, re.S)
+    return [unescape(re.sub(r"<[^>]+>", "", block)) for block in blocks]
+
+
+def test_every_cite_this_chapter_entry_parses_as_bibtex():
+    from pybtex.database import parse_string
+
+    _need(HTML, "the HTML book")
+    sys.path.insert(0, str(REPO / "code"))
+    from ganbook import machine
+
+    commit = machine.source_commit(REPO)
+    title = yaml.safe_load((REPO / "_config.yml").read_text())["title"]
+    cited = 0
+    for page in PAGES:
+        for block in _bibtex_blocks((HTML / f"{page}.html").read_text()):
+            entries = parse_string(block, "bibtex").entries
+            assert len(entries) == 1, f"{page}: {block}"
+            (key, entry), = entries.items()
+            assert key == "ganbook-" + page.rsplit("/", 1)[-1]
+            assert entry.fields["booktitle"] == title and entry.fields["chapter"].isdigit()
+            assert commit in entry.fields["note"], f"{page}: not built from {commit}? {entry.fields['note']}"
+            cited += 1
+    assert cited == len(numbered_chapters()), "one entry at the end of each numbered chapter"
+
+
+def test_solutions_are_folded_until_a_reader_opens_them(server, browser):
+    page = exercise_chapters()[0]
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    tab.goto(f"{server}/{page}.html", wait_until="load")
+    solution = tab.locator("div.solution.dropdown").first
+    body = solution.locator("section, p").last
+    assert not body.is_visible(), f"{page}: the first solution shows before it is opened"
+    solution.locator(".admonition-title").click()
+    body.wait_for(state="visible", timeout=5_000)
+    tab.close()
+
+
+def test_the_pdf_prints_every_solution_after_its_exercise():
+    text = _pdftotext()
+    for page in exercise_chapters():
+        html = (HTML / f"{page}.html").read_text()
+        numbers = re.findall(r'<span class="caption-number">Exercise (\d+\.\d+) </span>', html) or \
+            re.findall(r"Exercise (\d+\.\d+)", html)
+        for number in dict.fromkeys(numbers):
+            exercise, solution = text.find(f"Exercise {number}"), text.find(f"Solution to Exercise {number}")
+            assert 0 <= exercise < solution, f"{page}: Exercise {number} or its solution is missing from the PDF"

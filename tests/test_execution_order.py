@@ -57,3 +57,11 @@ def test_chapters_execute_in_the_order_pretraining_finishes_their_long_models():
     for (before, first), (after, second) in zip(last_needed, last_needed[1:]):
         assert second >= first or second == -1, (
             f"{after} executes after {before} but needs only models that pretraining finishes earlier")
+
+
+def test_the_reading_group_plan_executes_after_the_chapters_whose_cells_it_times():
+    order = _configured_order()
+    plan = (REPO / "book" / "reading-group.md").read_text()
+    timed = set(re.findall(r'\("(book/[a-z-]+)", ', plan))
+    assert timed, "the plan names no live cells"
+    assert all(order.index(chapter) < order.index("book/reading-group") for chapter in timed)

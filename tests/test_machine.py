@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +17,7 @@ from ganbook import machine
 
 REPO = Path(__file__).resolve().parents[1]
 ONEDNN = "TensorFlow's oneDNN kernels (TF_ENABLE_ONEDNN_OPTS)"
-ITEMS = ["operating system", "CPU", "cores visible to Python", "memory", "Python", "TensorFlow", ONEDNN,
+ITEMS = ["built from commit", "operating system", "CPU", "cores visible to Python", "memory", "Python", "TensorFlow", ONEDNN,
          "Keras", "NumPy", "Jupyter Book", "myst-nb"]
 
 
@@ -91,3 +93,40 @@ def test_the_appendix_imports_no_yaml_and_reads_no_relative_path():
     assert "yaml" not in appendix
     assert "../" not in appendix and "open(" not in appendix
     assert "machine.describe()" in appendix and "machine.in_book_order(" in appendix
+
+
+def test_the_commit_is_heads_and_says_when_the_tree_has_local_changes(tmp_path):
+    assert machine.source_commit(tmp_path) == machine.UNKNOWN, "not a clone: no commit is made up"
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "a.txt").write_text("one")
+    subprocess.run([*git, "add", "a.txt"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "one"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout
+    assert machine.source_commit(tmp_path) == head[:12]
+    (tmp_path / "a.txt").write_text("two")
+    assert machine.source_commit(tmp_path) == head[:12] + " + local changes"
+
+
+def _executed(folder: Path, cells: list[dict]) -> None:
+    (folder / "book").mkdir(parents=True)
+    (folder / "book" / "gan.ipynb").write_text(json.dumps({"cells": cells}))
+
+
+def test_cell_seconds_reads_the_cells_execution_times(tmp_path):
+    timed = {"execution": {"iopub.execute_input": "2026-11-27T10:00:00.250000Z",
+                           "shell.execute_reply": "2026-11-27T10:00:03.750000Z"}}
+    _executed(tmp_path, [{"cell_type": "markdown", "source": "zoo.get", "metadata": {}},
+                         {"cell_type": "code", "source": ["x = 1\n", "dcgan = zoo.get('dcgan')"], "metadata": timed}])
+    assert machine.cell_seconds("book/gan", "zoo.get('dcgan')", tmp_path) == pytest.approx(3.5)
+
+
+def test_cell_seconds_names_a_cell_that_is_gone_or_untimed(tmp_path, monkeypatch):
+    _executed(tmp_path, [{"cell_type": "code", "source": "plot()", "metadata": {}}])
+    with pytest.raises(LookupError, match=re.escape("no code cell of book/gan contains 'train()'")):
+        machine.cell_seconds("book/gan", "train()", tmp_path)
+    with pytest.raises(LookupError, match="no execution times"):
+        machine.cell_seconds("book/gan", "plot()", tmp_path)
+    monkeypatch.delenv(machine.EXECUTED_VARIABLE, raising=False)
+    with pytest.raises(LookupError, match=machine.EXECUTED_VARIABLE):
+        machine.cell_seconds("book/gan", "plot()")

@@ -130,3 +130,15 @@ def test_without_an_address_nothing_points_to_a_made_up_one(tmp_path):
         assert absent not in html, f"{absent} on a page built without an address (or without a PDF)"
     assert not (tmp_path / "book" / "_build" / "html" / "sitemap.xml").exists()
     assert 'href="../_sources/book/page.ipynb"' in html, "the notebook download needs no address"
+
+
+def test_the_citation_file_is_valid_and_names_this_version():
+    citation = REPO / "CITATION.cff"
+    run = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema",
+                          "vendor.citation-file-format", str(citation)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    import ganbook
+
+    cff = yaml.safe_load(citation.read_text())
+    book = yaml.safe_load((REPO / "_config.yml").read_text())
+    assert cff["version"] == ganbook.__version__ and cff["title"] == book["title"]

@@ -1,7 +1,7 @@
 """What the reproducibility appendix says about a build: the machine, the software, the chapters' order.
 
-:func:`describe` names the machine and the versions of the software that computed the book's
-numbers; :func:`in_book_order` sorts chapter labels (``chap-<file name>``) as the table of
+:func:`describe` names the commit the book was built from, the machine and the versions of the
+software that computed the book's numbers; :func:`in_book_order` sorts chapter labels (``chap-<file name>``) as the table of
 contents lists the chapters. ``_toc.yml`` is read without a YAML library (the book's environment
 need not have one) from the repository root, found from this package's own location or passed
 explicitly, so nothing here depends on the working directory.
@@ -9,11 +9,14 @@ explicitly, so nothing here depends on the working directory.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
+import subprocess
 import sys
 from collections.abc import Iterable
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -63,6 +66,7 @@ def tensorflow_version() -> str:
 def describe() -> dict[str, str]:
     """The machine and software of this build, as ordered item -> value pairs for a two-column table."""
     return {
+        "built from commit": source_commit(),
         "operating system": platform.platform(),
         "CPU": cpu_model(),
         "cores visible to Python": str(os.cpu_count()),
@@ -75,6 +79,52 @@ def describe() -> dict[str, str]:
         "Jupyter Book": version("jupyter-book"),
         "myst-nb": version("myst-nb"),
     }
+
+
+def source_commit(root: Path | str | None = None) -> str:
+    """The git commit the book is built from (12 hex digits), "+ local changes" when the tree differs
+    from it, or "unknown" outside a git clone. ``root``: the clone (default: this package's repository)."""
+    folder = str(root if root is not None else REPO)
+    try:
+        head = subprocess.run(["git", "-C", folder, "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                              text=True, timeout=10, check=False)
+        if head.returncode != 0:
+            return UNKNOWN
+        changed = subprocess.run(["git", "-C", folder, "status", "--porcelain", "--untracked-files=no"],
+                                 capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return UNKNOWN
+    return head.stdout.strip() + (" + local changes" if changed.stdout.strip() else "")
+
+
+EXECUTED_VARIABLE = "GANBOOK_EXECUTED_NOTEBOOKS"  # set for the chapters' kernels by _ext/ganbook_execution_order.py
+
+
+def cell_seconds(chapter: str, containing: str, folder: Path | str | None = None) -> float:
+    """How long the first code cell of ``chapter`` (``book/gan``) whose source contains ``containing``
+    took in the run whose executed notebook is in ``folder`` (default: ``$GANBOOK_EXECUTED_NOTEBOOKS``).
+
+    Read from the cell's execution timestamps, which the notebook client records. A cell that is not
+    there (its code changed) is an error naming the text, so a plan that quotes a time cannot point at
+    a cell that no longer exists.
+    """
+    folder = folder if folder is not None else os.environ.get(EXECUTED_VARIABLE, "")
+    if not folder:
+        raise LookupError(f"{EXECUTED_VARIABLE} is not set: run this inside the book's build")
+    path = Path(folder) / f"{chapter}.ipynb"
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        source = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "code" and containing in source:
+            timing = cell.get("metadata", {}).get("execution", {})
+            start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+            if not (start and end):
+                raise LookupError(f"the cell of {chapter} with {containing!r} has no execution times")
+            return (_timestamp(end) - _timestamp(start)).total_seconds()
+    raise LookupError(f"no code cell of {chapter} contains {containing!r} ({path})")
+
+
+def _timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def toc_chapters(root: Path | str | None = None) -> list[str]:
