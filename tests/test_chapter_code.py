@@ -36,3 +36,14 @@ def test_no_code_cell_line_is_longer_than_the_page_shows(chapter):
     long = [f"{chapter.name}:{number}: {len(line)} characters"
             for number, line in code_cell_lines(chapter.read_text()) if len(line) > MAX_CODE_LINE]
     assert not long, f"code lines over {MAX_CODE_LINE} characters:\n" + "\n".join(long)
+
+
+def test_exercises_are_numbered_only_from_their_own_chapter():
+    """sphinx-exercise labels an exercise for LaTeX under its own scheme, which a {numref} from another
+    chapter does not find: the PDF would print "??". Other chapters use {ref} to the chapter."""
+    crossing = []
+    for path in sorted((REPO / "book").glob("*.md")):
+        for label in re.findall(r"\{numref\}`(ex-[a-z0-9-]+)`", path.read_text()):
+            if not label.startswith(f"ex-{path.stem}-"):
+                crossing.append(f"{path.name}: {label}")
+    assert not crossing, crossing
