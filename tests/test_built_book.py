@@ -420,7 +420,8 @@ def test_every_chapter_ends_with_discussion_questions_and_a_citation(page):
     assert section, f"{page}: no 'Discussion questions' section"
     questions = re.findall(r"<li>", section[1])
     assert 3 <= len(questions) <= 5, f"{page}: {len(questions)} discussion questions"
-    assert 'class="rubric cite-this-chapter"' in html, f"{page}: no 'Cite this chapter'"
+    assert re.search(r'<p class="[^"]*\bcite-this-chapter\b[^"]*">Cite this chapter</p>', html), \
+        f"{page}: no 'Cite this chapter'"
 
 
 def _bibtex_blocks(html: str) -> list[str]:

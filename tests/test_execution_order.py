@@ -65,3 +65,11 @@ def test_the_reading_group_plan_executes_after_the_chapters_whose_cells_it_times
     timed = set(re.findall(r'\("(book/[a-z-]+)", ', plan))
     assert timed, "the plan names no live cells"
     assert all(order.index(chapter) < order.index("book/reading-group") for chapter in timed)
+
+
+def test_no_unnumbered_page_comes_before_the_numbered_chapters():
+    """In the PDF every page of the table of contents is a numbered chapter: a page listed before the
+    numbered parts would shift every chapter, figure and theorem number away from the HTML's."""
+    parts = yaml.safe_load((REPO / "_toc.yml").read_text())["parts"]
+    numbered = [part.get("numbered", False) for part in parts]
+    assert numbered == sorted(numbered, reverse=True), f"an unnumbered part comes first: {numbered}"
