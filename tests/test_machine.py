@@ -113,20 +113,26 @@ def _executed(folder: Path, cells: list[dict]) -> None:
     (folder / "book" / "gan.ipynb").write_text(json.dumps({"cells": cells}))
 
 
-def test_cell_seconds_reads_the_cells_execution_times(tmp_path):
-    timed = {"execution": {"iopub.execute_input": "2026-11-27T10:00:00.250000Z",
-                           "shell.execute_reply": "2026-11-27T10:00:03.750000Z"}}
+def test_cell_seconds_reads_the_time_recorded_for_the_cells_source(tmp_path):
+    source = ["x = 1\n", "dcgan = zoo.get('dcgan')"]
     _executed(tmp_path, [{"cell_type": "markdown", "source": "zoo.get", "metadata": {}},
-                         {"cell_type": "code", "source": ["x = 1\n", "dcgan = zoo.get('dcgan')"], "metadata": timed}])
-    assert machine.cell_seconds("book/gan", "zoo.get('dcgan')", tmp_path) == pytest.approx(3.5)
+                         {"cell_type": "code", "source": source, "metadata": {}}])
+    timing = {"iopub.execute_input": "2026-11-27T10:00:00.250000Z", "shell.execute_reply": "2026-11-27T10:00:03.750000Z"}
+    seconds = tmp_path / "seconds.json"
+    machine.record_cell_seconds(seconds, {"other": 1.0})
+    machine.record_cell_seconds(seconds, {machine.source_key("".join(source)): machine.execution_seconds(timing)})
+    assert machine.cell_seconds("book/gan", "zoo.get('dcgan')", tmp_path, seconds) == pytest.approx(3.5)
+    assert json.loads(seconds.read_text())["other"] == 1.0, "recording merges, it does not replace"
 
 
 def test_cell_seconds_names_a_cell_that_is_gone_or_untimed(tmp_path, monkeypatch):
     _executed(tmp_path, [{"cell_type": "code", "source": "plot()", "metadata": {}}])
+    seconds = tmp_path / "seconds.json"
+    machine.record_cell_seconds(seconds, {})
     with pytest.raises(LookupError, match=re.escape("no code cell of book/gan contains 'train()'")):
-        machine.cell_seconds("book/gan", "train()", tmp_path)
-    with pytest.raises(LookupError, match="no execution times"):
-        machine.cell_seconds("book/gan", "plot()", tmp_path)
+        machine.cell_seconds("book/gan", "train()", tmp_path, seconds)
+    with pytest.raises(LookupError, match="no recorded time"):
+        machine.cell_seconds("book/gan", "plot()", tmp_path, seconds)
     monkeypatch.delenv(machine.EXECUTED_VARIABLE, raising=False)
     with pytest.raises(LookupError, match=machine.EXECUTED_VARIABLE):
         machine.cell_seconds("book/gan", "plot()")

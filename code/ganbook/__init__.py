@@ -35,7 +35,8 @@ benchmark, ``pretrain``, ``remote``'s command and tests import ``zoo``):
 - ``backprop``  the chain rule by hand, against automatic differentiation
 - ``plotting``, ``tables``, ``diagrams``  figures and tables; no training
 - ``results``   headline numbers for the reproducibility appendix             -> settings, atomic
-- ``machine``   the appendix's machine and software table; chapters in ``_toc.yml`` order: stdlib only
+- ``machine``   what a build ran on: commit, machine and software; chapters in ``_toc.yml`` order; the
+                cells' recorded times (for the reading-group plan): stdlib only   -> atomic
 - ``flops``     counting training arithmetic from layer shapes (``Work``); the matmul peak: Keras only
 - ``bench``     ``python -m ganbook.bench``: training speed against the peak, per recipe and per build
                                                                       -> flops, zoo, cache

@@ -9,6 +9,7 @@ explicitly, so nothing here depends on the working directory.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -19,6 +20,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
+
+from ganbook.atomic import atomic_path
 
 REPO = Path(__file__).resolve().parents[2]  # code/ganbook/machine.py -> the repository root
 TOC_FILE = "_toc.yml"
@@ -97,29 +100,57 @@ def source_commit(root: Path | str | None = None) -> str:
     return head.stdout.strip() + (" + local changes" if changed.stdout.strip() else "")
 
 
-EXECUTED_VARIABLE = "GANBOOK_EXECUTED_NOTEBOOKS"  # set for the chapters' kernels by _ext/ganbook_execution_order.py
+# Set for the chapters' kernels by _ext/ganbook_execution_order.py, which records the cells' times.
+EXECUTED_VARIABLE = "GANBOOK_EXECUTED_NOTEBOOKS"
+CELL_SECONDS_VARIABLE = "GANBOOK_CELL_SECONDS"
 
 
-def cell_seconds(chapter: str, containing: str, folder: Path | str | None = None) -> float:
+def source_key(source: str) -> str:
+    """The key of a cell's recorded time: the SHA-256 of its source."""
+    return hashlib.sha256(source.strip().encode()).hexdigest()
+
+
+def execution_seconds(timing: dict) -> float | None:
+    """Seconds between nbclient's ``iopub.execute_input`` and ``shell.execute_reply`` stamps, if both are there."""
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    return (_timestamp(end) - _timestamp(start)).total_seconds() if start and end else None
+
+
+def record_cell_seconds(path: Path | str, seconds: dict[str, float]) -> None:
+    """Merge ``{source key: seconds}`` into the JSON file ``path`` (written whole, then renamed)."""
+    path = Path(path)
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    with atomic_path(path, suffix=".json") as staging:
+        staging.write_text(json.dumps({**known, **seconds}, indent=0, sort_keys=True), encoding="utf-8")
+
+
+def cell_seconds(chapter: str, containing: str, folder: Path | str | None = None,
+                 seconds_file: Path | str | None = None) -> float:
     """How long the first code cell of ``chapter`` (``book/gan``) whose source contains ``containing``
-    took in the run whose executed notebook is in ``folder`` (default: ``$GANBOOK_EXECUTED_NOTEBOOKS``).
+    took when it last ran in this build folder.
 
-    Read from the cell's execution timestamps, which the notebook client records. A cell that is not
-    there (its code changed) is an error naming the text, so a plan that quotes a time cannot point at
-    a cell that no longer exists.
+    The cell is found in the executed notebook in ``folder`` (default: ``$GANBOOK_EXECUTED_NOTEBOOKS``),
+    its time in ``seconds_file`` (default: ``$GANBOOK_CELL_SECONDS``). A cell that is not there (its
+    code changed) or has no recorded time is an error naming the text, so a plan that quotes a time
+    cannot point at a cell that no longer exists.
     """
     folder = folder if folder is not None else os.environ.get(EXECUTED_VARIABLE, "")
-    if not folder:
-        raise LookupError(f"{EXECUTED_VARIABLE} is not set: run this inside the book's build")
+    seconds_file = seconds_file if seconds_file is not None else os.environ.get(CELL_SECONDS_VARIABLE, "")
+    if not folder or not seconds_file:
+        raise LookupError(f"{EXECUTED_VARIABLE} or {CELL_SECONDS_VARIABLE} is not set: run this inside the book's "
+                          "build")
     path = Path(folder) / f"{chapter}.ipynb"
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         source = "".join(cell.get("source", ""))
         if cell.get("cell_type") == "code" and containing in source:
-            timing = cell.get("metadata", {}).get("execution", {})
-            start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
-            if not (start and end):
-                raise LookupError(f"the cell of {chapter} with {containing!r} has no execution times")
-            return (_timestamp(end) - _timestamp(start)).total_seconds()
+            try:
+                return float(json.loads(Path(seconds_file).read_text(encoding="utf-8"))[source_key(source)])
+            except (OSError, ValueError, KeyError):
+                raise LookupError(f"the cell of {chapter} with {containing!r} has no recorded time in "
+                                  f"{seconds_file}") from None
     raise LookupError(f"no code cell of {chapter} contains {containing!r} ({path})")
 
 
