@@ -118,8 +118,7 @@ def unpack(archive: Path, target: Path) -> None:
         with zipfile.ZipFile(archive) as bundle:
             members = bundle.infolist()
             names = [member.filename for member in members]
-            unexpected = [name for name in names if name not in ENTRY_FILES]
-            if unexpected or sorted(names) != sorted(ENTRY_FILES):
+            if sorted(names) != sorted(ENTRY_FILES):
                 raise FetchError(f"{archive.name} holds {names}, not exactly the entry's files {list(ENTRY_FILES)}")
             if any((member.external_attr >> 16) & 0o170000 not in (0, 0o100000) for member in members):
                 raise FetchError(f"{archive.name} holds a link or special file")

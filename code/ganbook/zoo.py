@@ -71,7 +71,7 @@ def _show_cache_notes() -> None:
 
     They are INFO lines on stdout, never stderr: a chapter's stderr fails the build.
     """
-    notes = logging.getLogger(cache_module.__name__)
+    notes = cache_module.log
     if not notes.handlers:
         handler = _ToCurrentStdout()
         handler.setFormatter(logging.Formatter("%(message)s"))
