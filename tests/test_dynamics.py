@@ -36,3 +36,64 @@ def test_bad_arguments_are_rejected():
         dynamics.dirac_gan_trajectory(1, 1, 10, 0.1, "sequential")
     with pytest.raises(ValueError, match="learning_rate"):
         dynamics.dirac_gan_trajectory(1, 1, 10, 0.0)
+
+
+# ----------------------------------------------------------------------------- the Wasserstein Dirac-GAN
+
+def _radius(path):
+    return np.hypot(path[:, 0], path[:, 1])
+
+
+def test_the_wasserstein_dirac_gan_field_is_a_rotation():
+    assert dynamics.dirac_wgan_field(0.5, -2.0) == (-2.0, -0.5)
+    theta, psi = np.random.default_rng(0).normal(size=(2, 10))
+    d_theta, d_psi = dynamics.dirac_wgan_field(theta, psi)
+    np.testing.assert_allclose(theta * d_theta + psi * d_psi, 0, atol=1e-12)  # tangent to circles
+
+
+def test_simultaneous_steps_grow_the_radius_by_sqrt_one_plus_h_squared():
+    h = 0.1
+    radius = _radius(dynamics.play(dynamics.dirac_wgan_field, (1.0, 1.0), 50, (h, h)))
+    np.testing.assert_allclose(radius[1:] / radius[:-1], np.sqrt(1 + h**2), rtol=1e-12)
+
+
+def test_alternating_steps_stay_bounded_and_do_not_converge():
+    radius = _radius(dynamics.play(dynamics.dirac_wgan_field, (1.0, 1.0), 5000, (0.1, 0.1), "alternating"))
+    assert 0.8 * radius[0] < radius.min() and radius.max() < 1.2 * radius[0]
+
+
+@pytest.mark.parametrize("method", ["extragradient", "optimistic"])
+def test_look_ahead_methods_converge_on_the_rotation(method):
+    radius = _radius(dynamics.play(dynamics.dirac_wgan_field, (1.0, 1.0), 3000, (0.1, 0.1), method))
+    assert radius[-1] < 1e-3 * radius[0]
+
+
+def test_extragradient_shrinks_by_the_modulus_of_one_minus_h_squared_plus_i_h():
+    h = 0.2
+    radius = _radius(dynamics.play(dynamics.dirac_wgan_field, (1.0, 0.0), 40, (h, h), "extragradient"))
+    np.testing.assert_allclose(radius[1:] / radius[:-1], np.sqrt(1 - h**2 + h**4), rtol=1e-12)
+
+
+def test_two_time_scales_alone_do_not_converge_but_do_with_a_critic_penalty():
+    rates = (0.01, 0.1)
+    plain = _radius(dynamics.play(dynamics.dirac_wgan_field, (1.0, 1.0), 3000, rates))
+    assert plain[-1] > plain[0]
+    penalised = dynamics.play(lambda t, p: dynamics.dirac_wgan_field(t, p, penalty=1.0), (1.0, 1.0), 3000, rates)
+    assert _radius(penalised)[-1] < 1e-3
+
+
+@pytest.mark.parametrize("gamma", [0.1, 0.5, 0.9])
+def test_r1_step_size_condition_h_below_four_gamma(gamma):
+    """Simultaneous steps on the sigmoid Dirac-GAN with R1 converge locally iff h < 4 gamma (gamma < 1)."""
+    def final_radius(h):
+        path = dynamics.play(lambda t, p: dynamics.dirac_gan_field(t, p, r1=gamma), (1e-3, 1e-3), 4000, (h, h))
+        return _radius(path)[-1]
+    assert final_radius(0.9 * 4 * gamma) < 1e-4
+    assert final_radius(1.1 * 4 * gamma) > 1e-3
+
+
+def test_play_rejects_unknown_methods_and_bad_rates():
+    with pytest.raises(ValueError, match="method must be one of"):
+        dynamics.play(dynamics.dirac_wgan_field, (1.0, 1.0), 3, (0.1, 0.1), "adam")
+    with pytest.raises(ValueError, match="positive"):
+        dynamics.play(dynamics.dirac_wgan_field, (1.0, 1.0), 3, (0.1, 0.0))

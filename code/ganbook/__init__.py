@@ -9,7 +9,8 @@ benchmark, ``pretrain``, ``remote``'s command and tests import ``zoo``):
                 the shared ``download`` (SHA-256 checks, pooch, safe unzip), ``split``  -> settings, atomic
 - ``models/``   one family per module, whatever the data: ``classifier`` (the MNIST networks and both
                 convolutional judges), ``memorizer``, ``autoencoder``, ``vae`` (with the convolutional
-                VAE for cats and dogs), ``gan`` (with both DCGANs), ``ring_gan``; and
+                VAE for cats and dogs), ``gan`` (with both DCGANs), ``ring_gan``,
+                ``wgan`` (Wasserstein GANs with the gradient penalty, on the ring and on codes); and
                 ``noise`` (seeded Philox draws inside training steps), ``likelihoods`` (the Bernoulli and
                 Gaussian log-densities, shared with ``metrics``): pure Keras
 - ``toy``       the ring of eight Gaussians and its mode-coverage count: numpy only
@@ -31,7 +32,10 @@ benchmark, ``pretrain``, ``remote``'s command and tests import ``zoo``):
 - ``sampling``  draw flat images in [0, 1] from each generator family (given trained models)
 - ``density``   GAN theory checks by quadrature; a generator's Jacobian density; inverting G
 - ``nondigits`` controls shaped like MNIST digits: noise, inverted digits, letters drawn by code (Pillow)
-- ``dynamics``  the Dirac-GAN's gradient dynamics: numpy only
+- ``dynamics``  the Dirac-GAN's gradient dynamics, under the GAN and the Wasserstein loss, for four
+                ways of playing the game: numpy only
+- ``divergences`` f-divergences and their variational bound, the non-saturating loss's gradient,
+                Gaussian fits by three divergences, Wasserstein-1 (closed form, exact matching): numpy/scipy
 - ``backprop``  the chain rule by hand, against automatic differentiation
 - ``plotting``, ``tables``, ``diagrams``  figures and tables; no training
 - ``results``   headline numbers for the reproducibility appendix             -> settings, atomic

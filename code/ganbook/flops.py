@@ -114,6 +114,21 @@ def gan_step_flops(generator: keras.layers.Layer, discriminator: keras.layers.La
     return discriminator_step + generator_step + penalty
 
 
+def wgan_step_flops(generator: keras.layers.Layer, critic: keras.layers.Layer, critic_steps: int) -> float:
+    """FLOPs per real example of WGAN-GP training (:class:`ganbook.models.wgan.WassersteinGAN`).
+
+    Each real example enters one critic step: G forward, the critic forward and backward on the
+    real and the fake example, and the gradient penalty at one point between them, which is a
+    forward pass, the input gradient and that gradient differentiated again (an estimate of four
+    forward products, like R1's three plus the forward pass). One generator step follows every
+    ``critic_steps`` critic steps.
+    """
+    g, d = forward_flops(generator), forward_flops(critic)
+    critic_step = g + 2 * training_flops(critic) + 4 * d
+    generator_step = training_flops(generator) + training_flops(critic, input_gradient=True)
+    return critic_step + generator_step / critic_steps
+
+
 def matmul_peak(size: int = 2048, repeats: int = 5) -> float:
     """GFLOP/s of a size x size float32 matmul in TensorFlow (the best of ``repeats``): the machine's yardstick."""
     a = tf.random.stateless_normal((size, size), seed=(0, 0))
