@@ -30,7 +30,8 @@ from scipy.special import expit, logsumexp, xlogy
 class FDivergence:
     """One member of the f-divergence family, D_f(P || Q) = int q f(p / q).
 
-    ``f`` is convex with f(1) = 0; ``conjugate`` is f*(t) = sup_u (u t - f(u)), +inf outside its
+    ``f`` is convex, with f(1) = 0 for a divergence (the GAN member has f(1) = -log 4, which only
+    shifts the value); ``conjugate`` is f*(t) = sup_u (u t - f(u)), +inf outside its
     domain; ``activation`` g_f maps a critic's unbounded output into that domain; ``optimal_critic``
     is T*(u) = f'(u) at the density ratio u = p / q, where the variational bound is tight.
     """

@@ -37,16 +37,18 @@ DEFAULT_JOBS = 3
 # More processes than one per core plus one only share the cores more thinly and add 1-1.5 GB each.
 EXTRA_JOBS_BEYOND_CORES = 1
 ORPHAN_POLL_SECONDS = 1.0
+STOP_WAIT_SECONDS = 10.0  # per killed worker; SIGKILL cannot be ignored, so this is only the kernel's delay
 
 # The long recipes in the order the book's chapters first need them, as the build executes the
 # chapters (``ganbook_execution_order`` in ``_config.yml``): the pixel DCGAN and the latent GAN
-# (the GAN chapter), the VAEs, then the judge and the ring GANs (comparison, open problems), the
-# cats-and-dogs models last (their chapter runs last). The three longest start at once, which also
-# keeps the queues even at the end. The short recipes come last: the first chapters need them
+# (the GAN chapter), the VAEs, then the judge and the latent WGAN-GP (comparison), the ring GANs
+# (open problems, then divergences, which also needs the ring WGAN-GP), the cats-and-dogs models
+# last (their chapter runs last). The three longest start at once, which also keeps the queues
+# even at the end. The short recipes come last: the first chapters need them
 # before a worker would be free, so a trainer process started by the chapter's zoo.get trains
 # them, and a worker finds them in the cache.
-LONG_IN_ORDER_OF_NEED = ("dcgan", "latent-gan", "vae-20", "vae-2", "cnn-judge", "ring-gan-r1", "ring-gan",
-                         "pet-classifier", "pet-dcgan", "pet-vae")
+LONG_IN_ORDER_OF_NEED = ("dcgan", "latent-gan", "vae-20", "vae-2", "cnn-judge", "latent-wgan-gp", "ring-gan-r1",
+                         "ring-gan", "ring-wgan-gp", "pet-classifier", "pet-dcgan", "pet-vae")
 SHORT = ("mlp-ce", "autoencoder", "mlp-talk", "softmax-regression")
 TRAINING_ORDER = LONG_IN_ORDER_OF_NEED + SHORT
 
@@ -97,8 +99,12 @@ def exit_when_orphaned(parent: int) -> None:
 
 
 def _stop_workers() -> None:
-    for child in multiprocessing.active_children():
+    """Kill the worker processes and wait for them to go: a killed process lingers until it is reaped."""
+    children = multiprocessing.active_children()
+    for child in children:
         child.kill()
+    for child in children:
+        child.join(STOP_WAIT_SECONDS)
 
 
 # In a worker: the folder where it notes which recipe it is training, so that the parent can name

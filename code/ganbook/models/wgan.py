@@ -36,9 +36,10 @@ def wasserstein_generator_loss(fake_scores):
 
 
 def gradient_penalty(critic, real, fake, mixing, scale=1.0):
-    """E (|grad f(x_hat) * scale| - 1)^2, x_hat = mixing real + (1 - mixing) fake.
+    """The penalty E (|grad f(x_hat) * scale| - 1)^2.
 
-    ``mixing`` holds one number in [0, 1] per example, shape (batch, 1).
+    x_hat = mixing * real + (1 - mixing) * fake, where ``mixing`` holds one
+    number in [0, 1] per example, shape (batch, 1).
     ``scale`` (one number per feature, or 1) measures distances as
     |(x - y) / scale|, in which f's slope is grad f * scale.
     Shown in the chapter on divergences (book/divergences.md).
@@ -144,7 +145,10 @@ def build_wgan(generator: keras.Model, critic: keras.Model, noise_size: int, cri
 
 def build_ring_wgan(noise_size: int = 16, hidden: tuple[int, ...] = (128, 128), critic_steps: int = 5,
                     penalty: float = 0.1, seed: int = 0) -> WassersteinGAN:
-    """The ring GANs' two dense networks (noise -> R^2; R^2 -> score), trained as WGAN-GP."""
+    """The ring GANs' two dense networks (noise -> R^2; R^2 -> score), trained as WGAN-GP.
+
+    The recipe ``ring-wgan-gp`` sets ``penalty`` = 1, not this default.
+    """
     generator = dense_network(noise_size, hidden, 2, name="generator")
     critic = dense_network(2, hidden, 1, name="critic")
     return build_wgan(generator, critic, noise_size, critic_steps, penalty, seed)
