@@ -261,3 +261,46 @@ def test_kid_rejects_mismatched_features_and_impossible_subsets(arguments, keywo
 def test_unbiased_mmd2_needs_two_rows_per_set():
     with pytest.raises(ValueError, match="n >= 2"):
         evaluation.unbiased_mmd2(FEATURES[:1], FEATURES)
+
+
+# ----------------------------------------------------------------------------- improved precision and recall
+
+def _clusters(modes, count, seed, spread=0.05, dims=8):
+    """``count`` points around the first ``modes`` of ten well-separated centres (unit vectors times 10)."""
+    rng = np.random.default_rng(seed)
+    centres = 10.0 * np.eye(10, dims) if dims >= 10 else 10.0 * np.random.default_rng(99).normal(size=(10, dims))
+    labels = rng.integers(0, modes, count)
+    return centres[labels] + spread * rng.normal(size=(count, dims))
+
+
+def test_identical_sets_have_precision_and_recall_one():
+    features = _clusters(10, 2000, seed=0)
+    assert evaluation.precision_recall(features, features) == {"precision": 1.0, "recall": 1.0}
+
+
+def test_a_generator_covering_half_the_modes_has_full_precision_and_recall_about_one_half():
+    # in two dimensions 400 points per mode cover their cluster, so the only misses are whole modes
+    real = _clusters(10, 4000, seed=1, dims=2)
+    half = _clusters(5, 2000, seed=2, dims=2)  # the first five modes only
+    scores = evaluation.precision_recall(real, half)
+    assert scores["precision"] > 0.95
+    assert abs(scores["recall"] - 0.5) < 0.03  # the real points of the other five modes are missed
+
+
+def test_samples_far_from_every_real_point_have_precision_zero():
+    real = _clusters(10, 1000, seed=3)
+    far = _clusters(10, 1000, seed=4) + 1000.0
+    assert evaluation.precision_recall(real, far) == {"precision": 0.0, "recall": 0.0}
+
+
+def test_neighbourhood_radii_are_distances_to_the_kth_other_point():
+    points = np.array([[0.0], [1.0], [3.0], [7.0]])
+    np.testing.assert_allclose(evaluation.neighbourhood_radii(points, k=1), [1, 1, 2, 4])
+    np.testing.assert_allclose(evaluation.neighbourhood_radii(points, k=2), [3, 2, 3, 6])
+    with pytest.raises(ValueError, match="k must be between 1 and 3"):
+        evaluation.neighbourhood_radii(points, k=4)
+
+
+def test_precision_recall_refuses_features_of_different_sizes():
+    with pytest.raises(ValueError, match="feature sizes differ"):
+        evaluation.precision_recall(np.zeros((5, 3)), np.zeros((5, 4)))
