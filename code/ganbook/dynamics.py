@@ -38,18 +38,8 @@ def dirac_gan_trajectory(theta0: float, psi0: float, steps: int, learning_rate: 
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if not learning_rate > 0 or steps < 0:
         raise ValueError("learning_rate must be positive and steps non-negative")
-    path = np.empty((steps + 1, 2))
-    theta, psi = float(theta0), float(psi0)
-    path[0] = theta, psi
-    for i in range(1, steps + 1):
-        d_theta, d_psi = dirac_gan_field(theta, psi, r1)
-        if method == "simultaneous":
-            theta, psi = theta + learning_rate * d_theta, psi + learning_rate * d_psi
-        else:
-            psi = psi + learning_rate * d_psi
-            theta = theta + learning_rate * dirac_gan_field(theta, psi, r1)[0]
-        path[i] = theta, psi
-    return path
+    return play(lambda theta, psi: dirac_gan_field(theta, psi, r1), (theta0, psi0), steps,
+                (learning_rate, learning_rate), method)
 
 
 def jacobian_at_equilibrium(r1: float = 0.0, step: float = 1e-6) -> np.ndarray:
