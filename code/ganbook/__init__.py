@@ -22,7 +22,7 @@ benchmark, ``pretrain``, ``remote``'s command and tests import ``zoo``):
 - ``cache``     the content-keyed store of trained models (verified, never NaN; ``filelock``ed); on a
                 miss it asks the published models before training    -> settings, atomic, train, remote
 - ``recipes``   declarations only: which model, data, loop and parameters, and each one's arithmetic
-                (``work``); ``RECIPES`` lists them          -> data, toy, models, train, metrics, cache, flops
+                (``work``); ``RECIPES`` lists them  -> data, toy, models, train, metrics, latent, cache, flops
 - ``zoo``       the registry: ``zoo.get(name)``, a trained model, from the cache or the published models
                 when it can, else trained in a one-thread ``python -m ganbook.pretrain`` process (a command, not an
                 import)                                                      -> cache, recipes
@@ -30,6 +30,11 @@ benchmark, ``pretrain``, ``remote``'s command and tests import ``zoo``):
 - ``evaluation`` a classifier judges generated images: confidence, class balance, Inception Score,
                 Fréchet distance                                               -> metrics (input checks)
 - ``sampling``  draw flat images in [0, 1] from each generator family (given trained models)
+- ``latent``    a VAE's codes: active units, per-dimension KL, the aggregate posterior against the
+                prior, a Gaussian mixture fitted to the codes, a classifier two-sample test: numpy/scipy/
+                scikit-learn                                              -> data, metrics (input checks)
+- ``semisupervised`` classification with 10 labels per class: the seeded labelled subset, an SVM on
+                features (scikit-learn)                                   -> metrics (input checks)
 - ``density``   GAN theory checks by quadrature; a generator's Jacobian density; inverting G
 - ``nondigits`` controls shaped like MNIST digits: noise, inverted digits, letters drawn by code (Pillow)
 - ``dynamics``  the Dirac-GAN's gradient dynamics, under the GAN and the Wasserstein loss, for four

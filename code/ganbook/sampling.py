@@ -21,10 +21,20 @@ def _decode(decoder, codes) -> np.ndarray:
     return np.clip(np.concatenate(parts), 0.0, 1.0).astype(np.float32)
 
 
+def vae_decode(vae, codes: np.ndarray) -> np.ndarray:
+    """Pixel probabilities E[x | z] for given codes z (rows of ``codes``)."""
+    return _decode(vae.decode, codes)
+
+
+def autoencoder_decode(autoencoder, codes: np.ndarray) -> np.ndarray:
+    """The autoencoder's decoder applied to given codes, clipped to [0, 1]."""
+    return _decode(autoencoder.decoder, codes)
+
+
 def vae_samples(vae, count: int, seed: int = 0) -> np.ndarray:
     """Pixel probabilities decoded from ``count`` prior draws z ~ N(0, I)."""
     z = np.random.default_rng(seed).normal(size=(count, vae.latent_size)).astype(np.float32)
-    return _decode(vae.decode, z)
+    return vae_decode(vae, z)
 
 
 def vae_bernoulli_samples(vae, count: int, seed: int = 0) -> np.ndarray:
@@ -40,7 +50,7 @@ def vae_bernoulli_samples(vae, count: int, seed: int = 0) -> np.ndarray:
 
 def latent_gan_samples(latent_gan, autoencoder, count: int, seed: int = 0) -> np.ndarray:
     """Codes from the GAN on autoencoder codes, decoded by the autoencoder's decoder."""
-    return _decode(autoencoder.decoder, latent_gan.sample(count, seed=seed))
+    return autoencoder_decode(autoencoder, latent_gan.sample(count, seed=seed))
 
 
 def pixel_gan_samples(pixel_gan, count: int, seed: int = 0) -> np.ndarray:

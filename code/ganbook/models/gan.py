@@ -237,14 +237,17 @@ def dense_network(input_size: int, hidden: tuple[int, ...], output_size: int, ou
 
 
 def build_latent_gan(code_size: int = 100, noise_size: int = 100, hidden: tuple[int, ...] = (256, 256),
-                     seed: int = 0, average_decay: float = 0.0) -> GAN:
-    """A GAN in an autoencoder's code space: codes are ReLU outputs, so G ends in a ReLU too.
+                     seed: int = 0, average_decay: float = 0.0, output_activation: str | None = "relu") -> GAN:
+    """A GAN in an autoencoder's code space: its codes are ReLU outputs, so G ends in a ReLU too.
+
+    ``output_activation=None`` for codes of either sign, such as a VAE's posterior means (a ReLU
+    generator cannot reach their negative half, and its discriminator wins at once).
 
     Both networks work on codes divided by a per-unit scale (see :func:`set_code_scale`): G's
     last layer multiplies by it and D's first layer divides by it, so G(z) lives on the codes'
     own scale while both networks see numbers of order one.
     """
-    generator = keras.Sequential([dense_network(noise_size, hidden, code_size, output_activation="relu",
+    generator = keras.Sequential([dense_network(noise_size, hidden, code_size, output_activation=output_activation,
                                                 name="generator_body"), FixedScale(name="to_code_scale")],
                                  name="generator")
     generator(tf.zeros((1, noise_size)))  # create every weight before the GAN copies them for averaging
