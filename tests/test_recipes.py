@@ -135,3 +135,25 @@ def test_an_unknown_recipe_is_named_with_the_known_ones():
 def test_every_recipe_names_its_xla_setting(name):
     """Keras's "auto" chooses XLA by device; a named setting trains the same program everywhere."""
     assert zoo.recipe(name).params["jit_compile"] in (True, False)
+
+
+def test_the_gan_on_vae_codes_is_the_latent_gan_recipe_but_for_its_codes():
+    """The matched experiment's GAN differs from the talk's latent GAN only where the codes differ."""
+    latent_params, vae_params = recipes.latent_gan().params, recipes.vae_latent_gan().params
+    differing = {key for key in latent_params.keys() | vae_params.keys()
+                 if latent_params.get(key, "relu") != vae_params.get(key, "relu")}
+    assert differing == {"code_size", "output_activation"}
+    assert vae_params["code_size"] == recipes.vae_20().params["latent_size"]
+
+
+def test_the_gan_on_vae_codes_can_output_negative_codes():
+    recipe = recipes.vae_latent_gan()
+    model = recipe.build(recipe.params)
+    assert model.generator.get_layer("generator_body").layers[-1].activation.__name__ == "linear"
+    talk = recipes.latent_gan()
+    assert talk.build(talk.params).generator.get_layer("generator_body").layers[-1].activation.__name__ == "relu"
+
+
+def test_the_50d_vae_differs_from_the_20d_vae_only_in_its_code_and_evaluation_subset():
+    twenty, fifty = recipes.vae_20().params, recipes.vae_50().params
+    assert {key for key in twenty if twenty[key] != fifty[key]} == {"latent_size", "iwae_images"}

@@ -31,8 +31,8 @@ benchmark, ``pretrain``, ``remote``'s command and tests import ``zoo``):
                 Fréchet distance                                               -> metrics (input checks)
 - ``sampling``  draw flat images in [0, 1] from each generator family (given trained models)
 - ``latent``    a VAE's codes: active units, per-dimension KL, the aggregate posterior against the
-                prior, a Gaussian mixture fitted to the codes, a classifier two-sample test: numpy/scipy/
-                scikit-learn                                              -> data, metrics (input checks)
+                prior, a Gaussian mixture fitted to the codes, a classifier two-sample test: numpy and
+                scikit-learn                                             -> data, metrics (input checks)
 - ``semisupervised`` classification with 10 labels per class: the seeded labelled subset, an SVM on
                 features (scikit-learn)                                   -> metrics (input checks)
 - ``density``   GAN theory checks by quadrature; a generator's Jacobian density; inverting G
