@@ -83,6 +83,17 @@ def test_shapes():
     assert pixels.discriminator(images).shape == (3, 1)
 
 
+def test_the_dcgan_discriminator_normalises_its_second_convolution_only_when_asked():
+    def normalisers(model):
+        return [layer for layer in model.discriminator.layers if isinstance(layer, keras.layers.BatchNormalization)]
+
+    assert normalisers(gan.build_dcgan(noise_size=8, width=4)) == []
+    model = gan.build_dcgan(noise_size=8, width=4, discriminator_batch_norm=True, average_decay=0.99)
+    (norm,) = normalisers(model)
+    assert norm.input.shape[1:] == (7, 7, 8), "after the second convolution (7x7, 2 x width channels)"
+    assert len(model.generator_average) == len(model.generator.trainable_variables)
+
+
 def test_the_discriminator_receives_generated_samples(monkeypatch):
     """The talk fed the noise z to D; here every fake batch D sees must be G's output."""
     model = _compiled(gan.build_latent_gan(code_size=10, noise_size=6, hidden=(8,)))

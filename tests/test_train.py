@@ -35,3 +35,23 @@ def test_fit_gan_keeps_snapshots_after_the_chosen_epochs_and_ends_with_the_avera
     assert len(record["d_loss"]) == 4 and all(type(v) is float for v in record["d_loss"])
     # training ends with the averaged generator, so the last snapshot is what the model now draws
     np.testing.assert_allclose(record["snapshots"][-1], np.round(model.sample(5, seed=1), 3), atol=1e-6)
+
+
+def test_fit_gan_scores_the_live_and_the_averaged_generator_after_the_score_epochs():
+    keras.utils.set_random_seed(0)
+    model = gan.build_latent_gan(code_size=3, noise_size=2, hidden=(8,), average_decay=0.9)
+    x = np.abs(np.random.default_rng(0).normal(size=(64, 3))).astype(np.float32)
+    seen = []
+
+    def score(scored):
+        seen.append(scored.generator.get_weights()[0].copy())
+        return {"mean": float(scored.sample(100, seed=3).mean())}
+
+    record = train.fit_gan(model, x, epochs=3, batch_size=16, learning_rate=1e-2, jit_compile=False,
+                           steps_per_execution=1, snapshot_count=2, score=score, score_epochs=[3, 1])
+    assert record["score_epochs"] == [1, 3] and len(seen) == 4
+    live, averaged = record["scores"][-1]["live"], record["scores"][-1]["averaged"]
+    assert live != averaged, "with averaging the two generators differ"
+    # the last score of the average is what the trained model draws, which ends with the average
+    np.testing.assert_allclose(averaged["mean"], model.sample(100, seed=3).mean(), rtol=1e-6)
+    np.testing.assert_allclose(seen[-1], model.generator.get_weights()[0])

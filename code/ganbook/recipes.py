@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import dataclasses
 import inspect
 import time
 
 import numpy as np
 
-from ganbook import data, flops, latent, metrics, toy
+from ganbook import data, evaluation, flops, latent, metrics, toy
 
-from ganbook.cache import Recipe, cache_key, load_or_train
+from ganbook.cache import Recipe, cache_key, load_or_train, seed_everything
 from ganbook.data.cats_dogs import CATS_DOGS_COUNTS
 from ganbook.data.mnist import MNIST_TEST_SIZE, MNIST_TRAIN_SIZE, MNIST_VALIDATION_START
 from ganbook.flops import Work
@@ -42,7 +43,7 @@ _GAN_CODE = (*(f"ganbook.models.gan:{name}" for name in ("GAN", "discriminator_l
                                                          "dense_network")),
              "ganbook.models.noise", "ganbook.recipes:_fit_gan", "ganbook.train:fit_gan",
              "ganbook.train:without_remapping",
-             "ganbook.train:GeneratorSnapshots", "ganbook.train:history_record")
+             "ganbook.train:GeneratorSnapshots", "ganbook.train:ScoredEpochs", "ganbook.train:history_record")
 # The VAE family's shared pieces (the reparameterisation, the KL, the likelihood, the seeded noise).
 _VAE_CODE = ("ganbook.models.vae:Sampling", "ganbook.models.vae:kl_to_standard_normal",
              "ganbook.models.likelihoods:bernoulli_log_likelihood", "ganbook.models.noise")
@@ -272,12 +273,13 @@ def _build_latent_gan(params: Mapping[str, Any]):
                                 output_activation=params.get("output_activation", "relu"))
 
 
-def _fit_gan(model, x: np.ndarray, params: Mapping[str, Any]) -> dict[str, Any]:
-    """:func:`ganbook.train.fit_gan` with the recipe's parameters."""
+def _fit_gan(model, x: np.ndarray, params: Mapping[str, Any], score=None) -> dict[str, Any]:
+    """:func:`ganbook.train.fit_gan` with the recipe's parameters (and ``score``, if given, after ``score_epochs``)."""
     return fit_gan(model, x, epochs=params["epochs"], batch_size=params["batch_size"],
                    learning_rate=params["learning_rate"], jit_compile=params["jit_compile"],
                    steps_per_execution=params["steps_per_execution"], snapshot_count=params["snapshot_count"],
-                   snapshot_epochs=params.get("snapshot_epochs"))
+                   snapshot_epochs=params.get("snapshot_epochs"), score=score,
+                   score_epochs=params.get("score_epochs"))
 
 
 # Generator outputs kept in a GAN's record at each snapshot epoch (for the training-progress figures).
@@ -353,22 +355,85 @@ def vae_latent_gan() -> Recipe:
 
 
 def _build_dcgan(params: Mapping[str, Any]):
-    return gan.build_dcgan(params["noise_size"], params["width"])
+    return gan.build_dcgan(params["noise_size"], params["width"], average_decay=params["average_decay"],
+                           discriminator_batch_norm=params["discriminator_batch_norm"])
+
+
+# The judge's scores during training: as many samples as the comparison chapter's, from their own noise seed.
+JUDGED_SAMPLES = 10_000
+JUDGED_SEED = 11
+
+
+def judge_scorer(judge, reference: np.ndarray) -> Callable[[Any], dict[str, float]]:
+    """``score(gan)``: the judge's scores of ``JUDGED_SAMPLES`` of the GAN's images against ``reference`` images."""
+    _, reference_features = evaluation.judge_outputs(judge, reference)
+    radii = evaluation.neighbourhood_radii(reference_features)
+
+    def score(model) -> dict[str, float]:
+        images = np.clip(model.sample(JUDGED_SAMPLES, seed=JUDGED_SEED), 0.0, 1.0)
+        report = evaluation.judge_report(judge, images, reference_features)
+        scores = {name: float(report[name]) for name in ("inception_score", "frechet_distance", "kl_from_uniform")}
+        return scores | evaluation.precision_recall(reference_features, report["features"], real_radii=radii)
+    return score
 
 
 def _train_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
-    """Train on the first 50,000 training images (pixels in [0, 1])."""
+    """Train on the first 50,000 training images (pixels in [0, 1]); the judge scores it against the
+    10,000 validation images (never the test set, on which the book compares generators)."""
     mnist = data.load_mnist(validation=True)
-    return TrainingRecord(history=_fit_gan(model, data.flatten(mnist.train.x), params))
+    judge = load_or_train(cnn_judge()).model
+    # Loading the judge reseeds, training it draws numbers: seed again, so that the shuffles are
+    # the same whether the judge came from the cache or was trained here.
+    seed_everything(seed)
+    score = judge_scorer(judge, data.flatten(mnist.validation.x))
+    return TrainingRecord(history=_fit_gan(model, data.flatten(mnist.train.x), params, score=score))
+
+
+def _dcgan_work(model, params: Mapping[str, Any]) -> Work:
+    """The GAN's steps, and the judge's passes over its samples (live and averaged) at every scored epoch."""
+    work = _gan_work(MNIST_VALIDATION_START)(model, params)
+    judge = flops.forward_flops(_build_cnn(cnn_judge().params))
+    judged = 2 * JUDGED_SAMPLES * len(params["score_epochs"])
+    return Work(work.step_flops, work.examples, judged * (judge + flops.forward_flops(model.generator)))
+
+
+# The pixel DCGAN's length and the epochs after which the judge scores it (tuned on validation digits).
+DCGAN_EPOCHS = 12
+DCGAN_SCORE_EPOCHS = [1, 2, 4, 8, 12]
+# The ablation: shorter runs without some of the stabilisers, scored after the same epochs as the full one.
+ABLATION_EPOCHS = 2
 
 
 def dcgan() -> Recipe:
-    """A small convolutional GAN in pixel space."""
-    params = dict(noise_size=64, width=32, epochs=6, batch_size=128, learning_rate=2e-4, jit_compile=False,
-                  steps_per_execution=1, snapshot_count=SNAPSHOT_COUNT)
-    return Recipe("dcgan", _build_dcgan, _train_dcgan, params, seed=0, data=data.mnist_fingerprint(),
-                  code=(*_GAN_CODE, *_MNIST_CODE, "ganbook.models.gan:build_dcgan"),
-                  work=_gan_work(MNIST_VALIDATION_START))
+    """A small convolutional GAN in pixel space, its generator averaged, scored by the judge as it trains."""
+    params = dict(noise_size=64, width=32, discriminator_batch_norm=True, average_decay=0.995, epochs=DCGAN_EPOCHS,
+                  batch_size=128, learning_rate=1e-3, jit_compile=False, steps_per_execution=8,
+                  snapshot_count=SNAPSHOT_COUNT, score_epochs=DCGAN_SCORE_EPOCHS)
+    return Recipe("dcgan", _build_dcgan, _train_dcgan, params, seed=0,
+                  data=f"{data.mnist_fingerprint()}, judged by cnn-judge-{cache_key(cnn_judge())}",
+                  code=(*_GAN_CODE, *_MNIST_CODE, "ganbook.models.gan:build_dcgan",
+                        "ganbook.recipes:judge_scorer", "ganbook.recipes:JUDGED_SAMPLES",
+                        "ganbook.recipes:JUDGED_SEED", "ganbook.evaluation", "ganbook.metrics:finite_array"),
+                  work=_dcgan_work)
+
+
+def _dcgan_ablation(name: str, **changes: Any) -> Recipe:
+    """The DCGAN's recipe with ``changes``, trained for ``ABLATION_EPOCHS`` and scored as often as the full run."""
+    full = dcgan()
+    epochs = [e for e in full.params["score_epochs"] if e <= ABLATION_EPOCHS]
+    params = {**full.params, **changes, "epochs": ABLATION_EPOCHS, "score_epochs": epochs}
+    return dataclasses.replace(full, name=name, params=params)
+
+
+def dcgan_unnormalised() -> Recipe:
+    """The ablation's start, the book's first DCGAN: no normalisation in D, learning rate 2e-4, no average."""
+    return _dcgan_ablation("dcgan-unnormalised", discriminator_batch_norm=False, learning_rate=2e-4,
+                           average_decay=0.0)
+
+
+def dcgan_paper() -> Recipe:
+    """The ablation's second step, the DCGAN paper's settings: batch norm in D, learning rate 2e-4, no average."""
+    return _dcgan_ablation("dcgan-paper", learning_rate=2e-4, average_decay=0.0)
 
 
 # ----------------------------------------------------------------------------- the ring of Gaussians (open problems)
@@ -587,6 +652,8 @@ RECIPES: dict[str, Callable[[], Recipe]] = {
     "vae-latent-gan": vae_latent_gan,
     "latent-gan": latent_gan,
     "dcgan": dcgan,
+    "dcgan-unnormalised": dcgan_unnormalised,
+    "dcgan-paper": dcgan_paper,
     "ring-gan": ring_gan_plain,
     "ring-gan-r1": ring_gan_r1,
     "ring-wgan-gp": ring_wgan_gp,

@@ -211,6 +211,28 @@ class GeneratorSnapshots(keras.callbacks.Callback):
                 self.taken[epoch + 1] = np.round(self.model.sample(self.count, seed=1), 3).tolist()
 
 
+class ScoredEpochs(keras.callbacks.Callback):
+    """``score(gan) -> dict`` of the live and of the averaged generator after chosen epochs.
+
+    ``scores[epoch]`` is ``{"live": ..., "averaged": ...}``; without averaging both are the live
+    generator's. Scoring draws its own seeded noise, so it does not change training.
+    """
+
+    def __init__(self, epochs: list[int], score: Callable[[keras.Model], dict[str, float]]):
+        super().__init__()
+        self.epochs, self.score, self.scores = set(epochs), score, {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 in self.epochs:
+            live = self.score(self.model)
+            if not self.model.generator_average:  # nothing to average: the same generator
+                self.scores[epoch + 1] = {"live": live, "averaged": live}
+                return
+            with self.model.averaged_generator():
+                averaged = self.score(self.model)
+            self.scores[epoch + 1] = {"live": live, "averaged": averaged}
+
+
 @contextlib.contextmanager
 def without_remapping() -> Iterator[None]:
     """Graphs optimised inside the block skip grappler's remapper (operator fusion), which is back on afterwards.
@@ -231,26 +253,35 @@ def without_remapping() -> Iterator[None]:
 
 def fit_gan(model: keras.Model, x: np.ndarray, *, epochs: int, batch_size: int, learning_rate: float,
             jit_compile: bool, steps_per_execution: int, snapshot_count: int,
-            snapshot_epochs: list[int] | None = None) -> dict[str, Any]:
+            snapshot_epochs: list[int] | None = None,
+            score: Callable[[keras.Model], dict[str, float]] | None = None,
+            score_epochs: list[int] | None = None) -> dict[str, Any]:
     """Adam (beta_1 = 0.5) for both players; per-epoch means of the losses and of D's outputs, plus snapshots.
 
     ``steps_per_execution`` training steps run per call into TensorFlow (fewer Python round trips;
     the steps themselves are unchanged). ``snapshot_count`` generator outputs are kept after the
-    epochs in ``snapshot_epochs``, or after the first, a quarter, half and all of them. A GAN that
-    averages its generator's weights ends with the average.
+    epochs in ``snapshot_epochs``, or after the first, a quarter, half and all of them. With
+    ``score``, the record's ``scores`` hold its values for the live and the averaged generator
+    after each of ``score_epochs`` (:class:`ScoredEpochs`). A GAN that averages its generator's
+    weights ends with the average.
     """
     model.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                   g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                   jit_compile=jit_compile, steps_per_execution=steps_per_execution)
     snapshot_epochs = sorted(snapshot_epochs or {1, max(1, epochs // 4), max(1, epochs // 2), epochs})
-    snapshots = GeneratorSnapshots(snapshot_epochs, count=snapshot_count)
+    callbacks: list[keras.callbacks.Callback] = [GeneratorSnapshots(snapshot_epochs, count=snapshot_count)]
+    if score is not None:
+        callbacks.append(ScoredEpochs(sorted(score_epochs or [epochs]), score))
     with without_remapping():
         history = model.fit(x, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0,
-                            callbacks=[snapshots]).history
+                            callbacks=callbacks).history
     record: dict[str, Any] = history_record(history, loss="d_loss")
     model.adopt_generator_average()
     record["snapshot_epochs"] = snapshot_epochs
-    record["snapshots"] = [snapshots.taken[e] for e in snapshot_epochs]
+    record["snapshots"] = [callbacks[0].taken[e] for e in snapshot_epochs]
+    if score is not None:
+        record["score_epochs"] = sorted(callbacks[1].scores)
+        record["scores"] = [callbacks[1].scores[e] for e in record["score_epochs"]]
     return record
 
 

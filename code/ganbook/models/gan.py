@@ -270,31 +270,46 @@ def set_code_scale(model: GAN, codes) -> None:
     model.discriminator.get_layer("from_code_scale").scale.assign(1.0 / scale)
 
 
-def build_dcgan(noise_size: int = 64, width: int = 32, seed: int = 0) -> GAN:
-    """A small DCGAN for 28x28 digits, flattened to 784 at the boundary so it shares the dense pipeline."""
+def build_dcgan(noise_size: int = 64, width: int = 32, seed: int = 0,
+                average_decay: float = 0.0,
+                discriminator_batch_norm: bool = False) -> GAN:
+    """A small DCGAN for 28x28 digits, flat 784-pixel images at its ends.
+
+    ``discriminator_batch_norm``: batch normalisation after D's second
+    convolution, as in Radford et al. (2016), whose discriminators normalise
+    every layer but the first. ``average_decay``: see :class:`GAN`.
+    Shown in the chapter on generative adversarial networks (book/gan.md).
+    """
+    layers = keras.layers
     generator = keras.Sequential([
         keras.Input((noise_size,)),
-        keras.layers.Dense(7 * 7 * 2 * width),
-        keras.layers.BatchNormalization(),
-        keras.layers.ReLU(),
-        keras.layers.Reshape((7, 7, 2 * width)),
-        keras.layers.Conv2DTranspose(width, 4, strides=2, padding="same"),
-        keras.layers.BatchNormalization(),
-        keras.layers.ReLU(),
-        keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid"),
-        keras.layers.Reshape((784,)),
+        layers.Dense(7 * 7 * 2 * width),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.Reshape((7, 7, 2 * width)),
+        layers.Conv2DTranspose(width, 4, strides=2, padding="same"),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.Conv2DTranspose(1, 4, strides=2, padding="same",
+                               activation="sigmoid"),
+        layers.Reshape((784,)),
     ], name="generator")
+    normalise = [layers.BatchNormalization()]
+    if not discriminator_batch_norm:
+        normalise = []
     discriminator = keras.Sequential([
         keras.Input((784,)),
-        keras.layers.Reshape((28, 28, 1)),
-        keras.layers.Conv2D(width, 4, strides=2, padding="same"),
-        keras.layers.LeakyReLU(0.2),
-        keras.layers.Conv2D(2 * width, 4, strides=2, padding="same"),
-        keras.layers.LeakyReLU(0.2),
-        keras.layers.Flatten(),
-        keras.layers.Dense(1),
+        layers.Reshape((28, 28, 1)),
+        layers.Conv2D(width, 4, strides=2, padding="same"),
+        layers.LeakyReLU(0.2),
+        layers.Conv2D(2 * width, 4, strides=2, padding="same"),
+        *normalise,
+        layers.LeakyReLU(0.2),
+        layers.Flatten(),
+        layers.Dense(1),
     ], name="discriminator")
-    gan = GAN(generator, discriminator, noise_size, seed)
+    gan = GAN(generator, discriminator, noise_size, seed,
+              average_decay=average_decay)
     gan(tf.zeros((1, noise_size)))
     return gan
 
