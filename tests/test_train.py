@@ -55,3 +55,17 @@ def test_fit_gan_scores_the_live_and_the_averaged_generator_after_the_score_epoc
     # the last score of the average is what the trained model draws, which ends with the average
     np.testing.assert_allclose(averaged["mean"], model.sample(100, seed=3).mean(), rtol=1e-6)
     np.testing.assert_allclose(seen[-1], model.generator.get_weights()[0])
+
+
+def test_averaging_does_not_change_the_live_players_training():
+    """The DCGAN ablation reads a run without averaging off a run with it: their live weights must agree."""
+    x = np.abs(np.random.default_rng(0).normal(size=(64, 3))).astype(np.float32)
+    live = []
+    for decay in (0.0, 0.9):
+        keras.utils.set_random_seed(0)
+        model = gan.build_latent_gan(code_size=3, noise_size=2, hidden=(8,), average_decay=decay)
+        model.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2))
+        model.fit(x, epochs=2, batch_size=16, shuffle=True, verbose=0)
+        live.append([w.numpy() for w in model.generator.weights + model.discriminator.weights])
+    for without, with_average in zip(*live):
+        np.testing.assert_array_equal(without, with_average)
