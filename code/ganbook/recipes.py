@@ -390,10 +390,13 @@ def _train_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
 
 
 def _dcgan_work(model, params: Mapping[str, Any]) -> Work:
-    """The GAN's steps, and the judge's passes over its samples (live and averaged) at every scored epoch."""
+    """The GAN's steps, and the judge's passes over its samples at every scored epoch (live and, if
+    there is one, averaged generator: :class:`ganbook.train.ScoredEpochs` scores a GAN without an
+    average once)."""
     work = _gan_work(MNIST_VALIDATION_START)(model, params)
     judge = flops.forward_flops(_build_cnn(cnn_judge().params))
-    judged = 2 * JUDGED_SAMPLES * len(params["score_epochs"])
+    generators = 2 if params["average_decay"] else 1
+    judged = generators * JUDGED_SAMPLES * len(params["score_epochs"])
     return Work(work.step_flops, work.examples, judged * (judge + flops.forward_flops(model.generator)))
 
 
