@@ -4,13 +4,14 @@ Shared by the chapters that compare generators, so that every chapter draws samp
 way: VAEs show the Bernoulli means of p(x | z) for z from the prior (or, with
 :func:`vae_bernoulli_samples`, binary images drawn from p(x | z)), the latent GAN's codes are
 decoded by the autoencoder, and the autoencoder alone decodes codes drawn from a Gaussian fitted
-the talk's way.
+the talk's way. A pixel GAN can also be fed truncated noise (the truncation trick).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import tensorflow as tf
+from scipy import stats
 
 DECODE_BATCH = 4096
 
@@ -46,6 +47,30 @@ def vae_bernoulli_samples(vae, count: int, seed: int = 0) -> np.ndarray:
     probabilities = vae_samples(vae, count, seed)
     uniform = np.random.default_rng([seed, 1]).random(probabilities.shape, dtype=np.float32)
     return (uniform < probabilities).astype(np.float32)
+
+
+def truncated_noise(count: int, size: int, threshold: float,
+                    seed: int = 0) -> np.ndarray:
+    """``count`` draws of z ~ N(0, I) in ``size`` dimensions, each
+    coordinate conditioned on |z_i| <= ``threshold``: the truncation trick
+    of Brock et al. (2019).
+
+    Shown in the chapter on generative adversarial networks (book/gan.md).
+    """
+    if not threshold > 0:
+        raise ValueError(
+            f"the truncation threshold must be > 0, got {threshold}")
+    rng = np.random.default_rng(seed)
+    z = stats.truncnorm.rvs(-threshold, threshold, size=(count, size),
+                            random_state=rng)
+    return z.astype(np.float32)
+
+
+def truncated_pixel_gan_samples(pixel_gan, count: int, threshold: float,
+                                seed: int = 0) -> np.ndarray:
+    """Images from a pixel-space generator fed truncated noise (:func:`truncated_noise`)."""
+    z = truncated_noise(count, pixel_gan.noise_size, threshold, seed)
+    return _decode(pixel_gan.generator, z)
 
 
 def latent_gan_samples(latent_gan, autoencoder, count: int, seed: int = 0) -> np.ndarray:
