@@ -9,7 +9,8 @@ benchmark, ``pretrain``, ``remote``'s command and tests import ``zoo``):
                 the shared ``download`` (SHA-256 checks, pooch, safe unzip), ``split``  -> settings, atomic
 - ``models/``   one family per module, whatever the data: ``classifier`` (the MNIST networks and both
                 convolutional judges), ``memorizer``, ``autoencoder``, ``vae`` (with the convolutional
-                VAE for cats and dogs), ``gan`` (with both DCGANs), ``ring_gan``,
+                VAE for cats and dogs), ``gan`` (with both DCGANs), ``conditional_gan``
+                (the class-conditional DCGAN: a GAN on labelled digits), ``ring_gan``,
                 ``wgan`` (Wasserstein GANs with the gradient penalty, on the ring and on codes); and
                 ``noise`` (seeded Philox draws inside training steps), ``likelihoods`` (the Bernoulli and
                 Gaussian log-densities, shared with ``metrics``): pure Keras

@@ -174,7 +174,8 @@ class GAN(keras.Model):
         Shown in the chapter on generative adversarial networks (book/gan.md).
         """
         real, _, _ = keras.utils.unpack_x_y_sample_weight(real)
-        batch_size = tf.shape(real)[0]
+        # real may be a pair (images, labels): a conditional GAN's
+        batch_size = tf.shape(tf.nest.flatten(real)[0])[0]
         # 1. discriminator step: real data against G(z), never against z itself
         fake = self.generator(self.noise(batch_size), training=True)
         d_loss, real_logits = self._discriminator_step(real, fake)
