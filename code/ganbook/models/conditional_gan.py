@@ -6,8 +6,8 @@ distribution p(x, y), so its optimum, p_g(x, y) = p_data(x, y), gives p_g(x | y)
 for every class, and sampling y from p(y) first makes p_g(x) = p_data(x).
 
 The label enters G as a one-hot vector beside the noise (Mirza & Osindero, 2014) and D through a
-projection (Miyato & Koyama, 2018): D's logit is w . f(x) + e_y . f(x), with f(x) D's last
-features and e_y a learned vector per class.
+projection (Miyato & Koyama, 2018): D's logit is w . f(x) + b + e_y . f(x), with f(x) D's
+last features and e_y a learned vector per class.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def build_conditional_dcgan(noise_size: int = 64, width: int = 32,
 
     G: the one-hot label joins the noise at G's input. D: batch
     normalisation after its second convolution; its logit is
-    w . f + e_y . f (a projection) on its last features f.
+    w . f + b + e_y . f (a projection) on its last features f.
     Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     layers = keras.layers
