@@ -24,8 +24,8 @@ MNIST_CLASSES = 10
 class ConditionalGAN(GAN):
     """A :class:`GAN` whose examples are pairs (images, labels).
 
-    G maps (z, y) to (x, y) and D takes (x, y), so the parent's training step, losses and
-    generator average apply unchanged. The labels G draws in training follow ``class_prior``, a
+    G maps (z, y) to (x, y) and D takes (x, y), so the parent's training step (which reads the
+    batch size from the pair's first part), losses and generator average apply. The labels G draws in training follow ``class_prior``, a
     saved, untrained weight (set it from the training labels with :meth:`set_class_prior`).
     """
 
