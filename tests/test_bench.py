@@ -58,6 +58,8 @@ def test_training_inputs_have_the_shape_each_recipe_trains_on():
     codes, labels = bench.training_inputs("latent-gan", latent, 12)
     assert codes.shape == (12, latent["code_size"]) and codes.min() >= 0 and labels is None
     assert bench.training_inputs("ring-gan", {}, 12)[0].shape == (12, 2)
+    images, labels = bench.training_inputs("dcgan-conditional", {}, 12, np.zeros((20, 784), np.float32))
+    assert images.shape == (12, 784) and labels.tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
     _, pets = bench.recipe_model("pet-classifier")
     pixels, labels = bench.training_inputs("pet-classifier", pets, 12)
     assert pixels.shape == (12, pets["size"], pets["size"], 3) and 0 <= pixels.min() and pixels.max() <= 1

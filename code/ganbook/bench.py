@@ -57,9 +57,9 @@ CONVOLUTION_REASON = ("convolutions: XLA measured 2-2.5x slower here, so the rec
 # The recipes timed: the classifiers train by our compiled step (``train.train_classifier``), the
 # others by Keras ``fit`` with the optimizers their training loops compile.
 STEP_RECIPES = ("mlp-ce", "cnn-judge")
-FIT_RECIPES = ("autoencoder", "vae-20", "latent-gan", "dcgan", "ring-gan", "pet-classifier", "pet-vae",
-               "pet-dcgan")
-GAN_RECIPES = ("latent-gan", "dcgan", "ring-gan", "pet-dcgan")  # Adam with beta_1 = 0.5 for both players
+FIT_RECIPES = ("autoencoder", "vae-20", "latent-gan", "dcgan", "dcgan-conditional", "ring-gan", "pet-classifier",
+               "pet-vae", "pet-dcgan")
+GAN_RECIPES = ("latent-gan", "dcgan", "dcgan-conditional", "ring-gan", "pet-dcgan")  # Adam with beta_1 = 0.5 for both players
 
 
 def recipe_work(name: str) -> flops.Work:
@@ -160,10 +160,13 @@ def compile_arguments(name: str, params: Mapping[str, Any]) -> Callable[[], dict
 
 def training_inputs(name: str, params: Mapping[str, Any], count: int,
                     mnist: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """``count`` training inputs (and labels, for the pet classifier) of the shape recipe ``name`` trains on.
+    """``count`` training inputs (and labels, for the pet classifier and the conditional DCGAN) of the
+    shape recipe ``name`` trains on.
 
-    MNIST-trained recipes take the first ``count`` of ``mnist`` (flat images in [0, 1]); the latent
-    GAN takes random non-negative codes, the ring GAN ring points, the pet recipes random pixels.
+    MNIST-trained recipes take the first ``count`` of ``mnist`` (flat images in [0, 1]), the
+    conditional DCGAN with the classes in turn as labels (the step's cost does not depend on them);
+    the latent GAN takes random non-negative codes, the ring GAN ring points, the pet recipes random
+    pixels.
     """
     if name == "latent-gan":
         codes = np.random.default_rng(0).normal(2.0, 2.0, (count, params["code_size"]))
@@ -175,7 +178,8 @@ def training_inputs(name: str, params: Mapping[str, Any], count: int,
         return pixels, (np.arange(count) % 2 if name == "pet-classifier" else None)
     if mnist is None or len(mnist) < count:
         raise ValueError(f"{name} trains on MNIST: pass at least {count} flat MNIST images")
-    return mnist[:count], None
+    labels = (np.arange(count) % 10).astype(np.int32) if name == "dcgan-conditional" else None
+    return mnist[:count], labels
 
 
 def bench_custom_step(name: str, build, params: Mapping[str, Any], steps: int) -> dict:
