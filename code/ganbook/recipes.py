@@ -377,15 +377,20 @@ def judge_scorer(judge, reference: np.ndarray) -> Callable[[Any], dict[str, floa
     return score
 
 
-def _train_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
-    """Train on the first 50,000 training images (pixels in [0, 1]); the judge scores it against the
-    10,000 validation images (never the test set, on which the book compares generators)."""
+def _judged_mnist(seed: int):
+    """MNIST with its validation split, and the judge's ``score(gan)`` against the 10,000 validation
+    images (never the test set, on which the book compares generators)."""
     mnist = data.load_mnist(validation=True)
     judge = load_or_train(cnn_judge()).model
     # Loading the judge reseeds, training it draws numbers: seed again, so that the shuffles are
     # the same whether the judge came from the cache or was trained here.
     seed_everything(seed)
-    score = judge_scorer(judge, data.flatten(mnist.validation.x))
+    return mnist, judge_scorer(judge, data.flatten(mnist.validation.x))
+
+
+def _train_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+    """Train on the first 50,000 training images (pixels in [0, 1]), scored by the judge (:func:`_judged_mnist`)."""
+    mnist, score = _judged_mnist(seed)
     return TrainingRecord(history=_fit_gan(model, data.flatten(mnist.train.x), params, score=score))
 
 
@@ -408,8 +413,8 @@ ABLATION_EPOCHS = 2
 
 
 # What a GAN scored by the judge as it trains depends on besides its own code.
-_JUDGED_CODE = ("ganbook.recipes:judge_scorer", "ganbook.recipes:JUDGED_SAMPLES", "ganbook.recipes:JUDGED_SEED",
-                "ganbook.evaluation", "ganbook.metrics:finite_array")
+_JUDGED_CODE = ("ganbook.recipes:_judged_mnist", "ganbook.recipes:judge_scorer", "ganbook.recipes:JUDGED_SAMPLES",
+                "ganbook.recipes:JUDGED_SEED", "ganbook.evaluation", "ganbook.metrics:finite_array")
 
 
 def dcgan() -> Recipe:
@@ -456,10 +461,7 @@ def _build_conditional_dcgan(params: Mapping[str, Any]):
 def _train_conditional_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
     """:func:`_train_dcgan` on labelled images: the first 50,000 training images with their labels,
     p(y) their class frequencies; the judge scores images drawn with labels from p(y)."""
-    mnist = data.load_mnist(validation=True)
-    judge = load_or_train(cnn_judge()).model
-    seed_everything(seed)  # as in _train_dcgan: the same shuffles whether or not the judge was trained here
-    score = judge_scorer(judge, data.flatten(mnist.validation.x))
+    mnist, score = _judged_mnist(seed)
     model.set_class_prior(mnist.train.y)
     labelled = (data.flatten(mnist.train.x), mnist.train.y.astype("int32"))
     return TrainingRecord(history=_fit_gan(model, labelled, params, score=score))
