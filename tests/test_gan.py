@@ -260,3 +260,47 @@ def test_pet_dcgan_discriminator_loss_falls_in_a_few_steps():
                   g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5))
     history = model.fit(tiny_colour_images(64), epochs=6, batch_size=16, verbose=0).history
     assert history["d_loss"][-1] < history["d_loss"][0]
+
+
+def test_compute_precision_names_a_bad_dtype_and_always_restores_the_policy():
+    with pytest.raises(ValueError, match="compute_dtype must be one of"):
+        with gan.compute_precision("float16"):
+            pass
+    with pytest.raises(RuntimeError):
+        with gan.compute_precision("bfloat16"):
+            assert keras.config.dtype_policy().name == "mixed_bfloat16"
+            raise RuntimeError("a failed build")
+    assert keras.config.dtype_policy().name == "float32"
+
+
+@pytest.mark.parametrize("build", [
+    lambda dtype: gan.build_dcgan(noise_size=8, width=4, average_decay=0.9, discriminator_batch_norm=True,
+                                  compute_dtype=dtype),
+    lambda dtype: gan.build_pet_dcgan(size=16, noise_size=8, width=4, compute_dtype=dtype)],
+    ids=["dcgan", "pet-dcgan"])
+def test_bfloat16_gans_compute_in_bfloat16_with_float32_weights_images_and_logits(build):
+    keras.utils.set_random_seed(0)
+    model = _compiled(build("bfloat16"))
+    convolutions = [layer for layer in model.discriminator.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert convolutions and all(layer.compute_dtype == "bfloat16" for layer in convolutions)
+    networks = model.generator.weights + model.discriminator.weights
+    assert {v.dtype for v in networks} == {"float32"}
+    images = model.sample(32, seed=1)
+    assert images.dtype == np.float32
+    assert model.discriminator(images).dtype == tf.float32
+    history = model.fit(images, epochs=2, batch_size=16, verbose=0).history
+    assert all(np.isfinite(values).all() for values in history.values())
+    assert keras.config.dtype_policy().name == "float32"  # the next model is built in float32 again
+
+
+def test_float32_and_bfloat16_dcgans_have_the_same_weights_and_close_outputs():
+    keras.utils.set_random_seed(0)
+    single = gan.build_dcgan(noise_size=8, width=4, compute_dtype="float32")
+    keras.utils.set_random_seed(0)
+    mixed = gan.build_dcgan(noise_size=8, width=4, compute_dtype="bfloat16")
+    assert [w.shape for w in single.weights] == [w.shape for w in mixed.weights]
+    for a, b in zip(single.weights, mixed.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    a, b = single.sample(16, seed=2), mixed.sample(16, seed=2)
+    # bfloat16 keeps 8 significant bits: about 2-3 decimal digits on pixels in [0, 1]
+    assert np.abs(a - b).max() < 0.02 and np.abs(a - b).max() > 0

@@ -17,14 +17,26 @@ from ganbook import machine
 
 REPO = Path(__file__).resolve().parents[1]
 ONEDNN = "TensorFlow's oneDNN kernels (TF_ENABLE_ONEDNN_OPTS)"
+BFLOAT16 = "bfloat16 instructions in the CPU (AVX512_BF16, AMX_BF16)"
 ITEMS = ["built from commit", "operating system", "CPU", "cores visible to Python", "memory", "Python", "TensorFlow", ONEDNN,
-         "Keras", "NumPy", "Jupyter Book", "myst-nb"]
+         BFLOAT16, "Keras", "NumPy", "Jupyter Book", "myst-nb"]
 
 
 def test_describe_names_every_item_in_order_with_a_text_value():
     described = machine.describe()
     assert list(described) == ITEMS
     assert all(isinstance(value, str) and value for value in described.values())
+
+
+def test_native_bfloat16_reads_the_flags_line_of_cpuinfo():
+    def cpuinfo(flags):
+        return f"processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: {flags}\n"
+
+    assert machine.native_bfloat16(cpuinfo("fpu avx2 avx512f avx512_bf16 amx_tile"))
+    assert machine.native_bfloat16(cpuinfo("fpu avx2 amx_bf16 amx_tile"))
+    assert not machine.native_bfloat16(cpuinfo("fpu avx2 avx512f avx512_vnni"))
+    assert not machine.native_bfloat16(cpuinfo("fpu avx2 avx512_bf16x"))  # whole names only
+    assert not machine.native_bfloat16("processor\t: 0\n")  # no flags line: unknown, so no
 
 
 def test_describe_values_are_this_machine_and_this_interpreter():

@@ -157,3 +157,32 @@ def test_the_gan_on_vae_codes_can_output_negative_codes():
 def test_the_50d_vae_differs_from_the_20d_vae_only_in_its_code_and_evaluation_subset():
     twenty, fifty = recipes.vae_20().params, recipes.vae_50().params
     assert {key for key in twenty if twenty[key] != fifty[key]} == {"latent_size", "iwae_images"}
+
+
+@pytest.mark.parametrize("native, variable, expected", [
+    (True, None, "bfloat16"), (True, "1", "bfloat16"), (True, "0", "float32"),
+    (False, None, "float32"), (False, "1", "float32")])
+def test_the_convolutional_gans_compute_in_bfloat16_only_where_the_cpu_has_it_and_it_is_allowed(
+        monkeypatch, native, variable, expected):
+    monkeypatch.setattr(recipes.machine, "native_bfloat16", lambda: native)
+    if variable is None:
+        monkeypatch.delenv("GANBOOK_BFLOAT16", raising=False)
+    else:
+        monkeypatch.setenv("GANBOOK_BFLOAT16", variable)
+    assert recipes.gan_compute_dtype() == expected
+    keys = set()
+    for name in ("dcgan", "dcgan-paper", "dcgan-unnormalised"):
+        recipe = zoo.recipe(name)
+        assert recipe.params["compute_dtype"] == expected
+        keys.add(cache.cache_key(recipe))
+    assert len(keys) == 3
+    for name in ("dcgan-conditional", "pet-dcgan"):  # always float32 (see their recipes)
+        assert zoo.recipe(name).params["compute_dtype"] == "float32"
+
+
+def test_a_models_cache_key_says_which_precision_trained_it(monkeypatch):
+    keys = {}
+    for native in (True, False):
+        monkeypatch.setattr(recipes.machine, "native_bfloat16", lambda: native)
+        keys[native] = cache.cache_key(zoo.recipe("dcgan"))
+    assert keys[True] != keys[False]

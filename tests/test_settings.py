@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from ganbook import settings
 
 
@@ -43,3 +45,15 @@ def test_onednn_enabled_reads_the_variable_as_tensorflow_does(monkeypatch):
     for value, expected in (("1", True), ("true", True), ("0", False), ("False", False)):
         monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", value)
         assert settings.onednn_enabled() is expected
+
+
+def test_bfloat16_allowed_unless_the_variable_is_0_and_a_bad_value_is_named(monkeypatch):
+    monkeypatch.delenv(settings.BFLOAT16_VARIABLE, raising=False)
+    assert settings.bfloat16_allowed()
+    monkeypatch.setenv(settings.BFLOAT16_VARIABLE, "1")
+    assert settings.bfloat16_allowed()
+    monkeypatch.setenv(settings.BFLOAT16_VARIABLE, "0")
+    assert not settings.bfloat16_allowed()
+    monkeypatch.setenv(settings.BFLOAT16_VARIABLE, "no")
+    with pytest.raises(ValueError, match="GANBOOK_BFLOAT16 must be 0"):
+        settings.bfloat16_allowed()

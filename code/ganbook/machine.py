@@ -44,6 +44,27 @@ def cpu_model() -> str:
     return platform.processor() or UNKNOWN
 
 
+# /proc/cpuinfo's names for the instructions that compute in bfloat16 (AVX-512 BF16; AMX tiles).
+BFLOAT16_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def native_bfloat16(cpuinfo: str | None = None) -> bool:
+    """Whether the CPU computes in bfloat16 natively (Linux's /proc/cpuinfo flags; False where unknown).
+
+    ``cpuinfo``: the text to read instead of /proc/cpuinfo (for tests).
+    """
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo") as file:
+                cpuinfo = file.read()
+        except OSError:
+            return False
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            return any(flag in line.split(":", 1)[-1].split() for flag in BFLOAT16_FLAGS)
+    return False
+
+
 def memory_gib() -> str:
     """The machine's physical memory, e.g. ``"23.4 GiB"`` (``"unknown"`` where the OS does not say)."""
     try:
@@ -77,6 +98,7 @@ def describe() -> dict[str, str]:
         "Python": sys.version.split()[0],
         "TensorFlow": tensorflow_version(),
         "TensorFlow's oneDNN kernels (TF_ENABLE_ONEDNN_OPTS)": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset"),
+        "bfloat16 instructions in the CPU (AVX512_BF16, AMX_BF16)": "yes" if native_bfloat16() else "no",
         "Keras": version("keras"),
         "NumPy": version("numpy"),
         "Jupyter Book": version("jupyter-book"),

@@ -8,6 +8,8 @@ Two environment variables steer the package:
   (default: ``$XDG_CACHE_HOME/ganbook`` or ``~/.cache/ganbook``).
 - ``GANBOOK_MODELS_URL``: where trained models missing from the cache are downloaded from before
   they are trained (``off``: never; default: the published book's, see :mod:`ganbook.remote`).
+- ``GANBOOK_BFLOAT16``: ``0`` keeps the convolutional GANs in float32 even on a CPU that computes
+  in bfloat16 natively (default: bfloat16 there; see :func:`ganbook.recipes.gan_compute_dtype`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 DATA_DIR_VARIABLE = "GANBOOK_DATA_DIR"
 CACHE_DIR_VARIABLE = "GANBOOK_CACHE_DIR"
 MODELS_URL_VARIABLE = "GANBOOK_MODELS_URL"
+BFLOAT16_VARIABLE = "GANBOOK_BFLOAT16"
 
 # TensorFlow reads these once, when it is first imported.
 _TENSORFLOW_ENVIRONMENT = {
@@ -123,3 +126,12 @@ def models_url_setting() -> str | None:
     """``GANBOOK_MODELS_URL`` as set (an address, or ``off``), None when unset or empty."""
     value = os.environ.get(MODELS_URL_VARIABLE, "").strip()
     return value or None
+
+
+def bfloat16_allowed() -> bool:
+    """False when ``GANBOOK_BFLOAT16`` is ``0`` (float32 only); True when unset or ``1``; else a clear error."""
+    value = os.environ.get(BFLOAT16_VARIABLE, "").strip()
+    if value not in ("", "0", "1"):
+        raise ValueError(f"{BFLOAT16_VARIABLE} must be 0 (float32 only) or 1 (bfloat16 where the CPU has it), "
+                         f"got {value!r}: fix or unset it")
+    return value != "0"

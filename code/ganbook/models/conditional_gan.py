@@ -16,7 +16,7 @@ import keras
 import tensorflow as tf
 
 from ganbook.models import noise as random_numbers
-from ganbook.models.gan import GAN
+from ganbook.models.gan import GAN, compute_precision
 
 MNIST_CLASSES = 10
 
@@ -83,41 +83,47 @@ class ConditionalGAN(GAN):
 
 def build_conditional_dcgan(noise_size: int = 64, width: int = 32,
                             classes: int = MNIST_CLASSES, seed: int = 0,
-                            average_decay: float = 0.0) -> ConditionalGAN:
+                            average_decay: float = 0.0,
+                            compute_dtype: str = "float32") -> ConditionalGAN:
     """:func:`ganbook.models.gan.build_dcgan`'s networks, with a label.
 
     G: the one-hot label joins the noise at G's input. D: batch
     normalisation after its second convolution; its logit is
     w . f + b + e_y . f (a projection) on its last features f.
+    ``compute_dtype``: see :func:`ganbook.models.gan.compute_precision`.
     Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     layers = keras.layers
-    z = keras.Input((noise_size,))
-    y = keras.Input((), dtype="int32")
-    one_hot = layers.CategoryEncoding(classes, output_mode="one_hot")(y)
-    h = layers.Concatenate()([z, one_hot])
-    h = layers.Dense(7 * 7 * 2 * width)(h)
-    h = layers.ReLU()(layers.BatchNormalization()(h))
-    h = layers.Reshape((7, 7, 2 * width))(h)
-    h = layers.Conv2DTranspose(width, 4, strides=2, padding="same")(h)
-    h = layers.ReLU()(layers.BatchNormalization()(h))
-    h = layers.Conv2DTranspose(1, 4, strides=2, padding="same",
-                               activation="sigmoid")(h)
-    x = layers.Reshape((784,))(h)
-    generator = keras.Model((z, y), (x, y), name="generator")
+    with compute_precision(compute_dtype):
+        z = keras.Input((noise_size,))
+        y = keras.Input((), dtype="int32")
+        one_hot = layers.CategoryEncoding(classes, output_mode="one_hot")(y)
+        h = layers.Concatenate()([z, one_hot])
+        h = layers.Dense(7 * 7 * 2 * width)(h)
+        h = layers.ReLU()(layers.BatchNormalization()(h))
+        h = layers.Reshape((7, 7, 2 * width))(h)
+        h = layers.Conv2DTranspose(width, 4, strides=2, padding="same")(h)
+        h = layers.ReLU()(layers.BatchNormalization()(h))
+        h = layers.Conv2DTranspose(1, 4, strides=2, padding="same")(h)
+        h = layers.Reshape((784,))(h)
+        x = layers.Activation("sigmoid", dtype="float32")(h)
+        generator = keras.Model((z, y), (x, y), name="generator")
 
-    image = keras.Input((784,))
-    label = keras.Input((), dtype="int32")
-    h = layers.Reshape((28, 28, 1))(image)
-    h = layers.Conv2D(width, 4, strides=2, padding="same")(h)
-    h = layers.LeakyReLU(0.2)(h)
-    h = layers.Conv2D(2 * width, 4, strides=2, padding="same")(h)
-    h = layers.LeakyReLU(0.2)(layers.BatchNormalization()(h))
-    features = layers.Flatten()(h)
-    class_vector = layers.Embedding(classes, features.shape[-1])(label)
-    projection = layers.Dot(axes=1)([class_vector, features])  # e_y . f
-    logit = layers.Add()([layers.Dense(1)(features), projection])
-    discriminator = keras.Model((image, label), logit, name="discriminator")
+        image = keras.Input((784,))
+        label = keras.Input((), dtype="int32")
+        h = layers.Reshape((28, 28, 1))(image)
+        h = layers.Conv2D(width, 4, strides=2, padding="same")(h)
+        h = layers.LeakyReLU(0.2)(h)
+        h = layers.Conv2D(2 * width, 4, strides=2, padding="same")(h)
+        h = layers.LeakyReLU(0.2)(layers.BatchNormalization()(h))
+        features = layers.Flatten()(h)
+        class_vector = layers.Embedding(classes, features.shape[-1])(label)
+        # e_y . f, and the logit, in float32
+        projection = layers.Dot(axes=1, dtype="float32")(
+            [class_vector, features])
+        logit = layers.Add(dtype="float32")(
+            [layers.Dense(1, dtype="float32")(features), projection])
+        discriminator = keras.Model((image, label), logit, name="discriminator")
 
     gan = ConditionalGAN(generator, discriminator, noise_size, classes, seed,
                          average_decay=average_decay)

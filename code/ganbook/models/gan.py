@@ -11,6 +11,9 @@ The minimax game's own generator loss, log(1 - D(G(z))) = -softplus(l_fake), is 
 (:func:`minimax_generator_loss`), for the book to compare; no model trains with it.
 
 The discriminator's fake input is G(z), never z itself (the talk's defect).
+
+The convolutional GANs can compute in bfloat16 with float32 weights (:func:`compute_precision`);
+their images and logits stay float32.
 """
 
 from __future__ import annotations
@@ -218,6 +221,29 @@ class GAN(keras.Model):
             weight.assign(average.numpy() / (1.0 - remaining))
 
 
+@contextlib.contextmanager
+def compute_precision(compute_dtype: str = "float32"):
+    """Layers made in the block compute in ``compute_dtype``, weights float32.
+
+    "bfloat16" is Keras's ``mixed_bfloat16`` policy: bfloat16 has float32's
+    exponent range, so the losses need no scaling. Layers given
+    ``dtype="float32"`` (the networks' outputs) still compute in float32.
+    Pays only where the CPU computes in bfloat16 natively
+    (:func:`ganbook.machine.native_bfloat16`).
+    Shown in the chapter on generative adversarial networks (book/gan.md).
+    """
+    policies = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
+    if compute_dtype not in policies:
+        raise ValueError(f"compute_dtype must be one of {sorted(policies)}, "
+                         f"got {compute_dtype!r}")
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policies[compute_dtype])
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
 class FixedScale(keras.layers.Layer):
     """Multiply by a per-feature scale that is set from data once and never trained (but is saved)."""
 
@@ -273,82 +299,90 @@ def set_code_scale(model: GAN, codes) -> None:
 
 def build_dcgan(noise_size: int = 64, width: int = 32, seed: int = 0,
                 average_decay: float = 0.0,
-                discriminator_batch_norm: bool = False) -> GAN:
+                discriminator_batch_norm: bool = False,
+                compute_dtype: str = "float32") -> GAN:
     """A small DCGAN for 28x28 digits, flat 784-pixel images at its ends.
 
     ``discriminator_batch_norm``: batch normalisation after D's second
     convolution, as in Radford et al. (2016), whose discriminators normalise
     every layer but the first. ``average_decay``: see :class:`GAN`.
+    ``compute_dtype``: see :func:`compute_precision`.
     Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     layers = keras.layers
-    generator = keras.Sequential([
-        keras.Input((noise_size,)),
-        layers.Dense(7 * 7 * 2 * width),
-        layers.BatchNormalization(),
-        layers.ReLU(),
-        layers.Reshape((7, 7, 2 * width)),
-        layers.Conv2DTranspose(width, 4, strides=2, padding="same"),
-        layers.BatchNormalization(),
-        layers.ReLU(),
-        layers.Conv2DTranspose(1, 4, strides=2, padding="same",
-                               activation="sigmoid"),
-        layers.Reshape((784,)),
-    ], name="generator")
-    normalise = [layers.BatchNormalization()]
-    if not discriminator_batch_norm:
-        normalise = []
-    discriminator = keras.Sequential([
-        keras.Input((784,)),
-        layers.Reshape((28, 28, 1)),
-        layers.Conv2D(width, 4, strides=2, padding="same"),
-        layers.LeakyReLU(0.2),
-        layers.Conv2D(2 * width, 4, strides=2, padding="same"),
-        *normalise,
-        layers.LeakyReLU(0.2),
-        layers.Flatten(),
-        layers.Dense(1),
-    ], name="discriminator")
+    with compute_precision(compute_dtype):
+        generator = keras.Sequential([
+            keras.Input((noise_size,)),
+            layers.Dense(7 * 7 * 2 * width),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.Reshape((7, 7, 2 * width)),
+            layers.Conv2DTranspose(width, 4, strides=2, padding="same"),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.Conv2DTranspose(1, 4, strides=2, padding="same"),
+            layers.Reshape((784,)),
+            layers.Activation("sigmoid", dtype="float32"),
+        ], name="generator")
+        normalise = [layers.BatchNormalization()]
+        if not discriminator_batch_norm:
+            normalise = []
+        discriminator = keras.Sequential([
+            keras.Input((784,)),
+            layers.Reshape((28, 28, 1)),
+            layers.Conv2D(width, 4, strides=2, padding="same"),
+            layers.LeakyReLU(0.2),
+            layers.Conv2D(2 * width, 4, strides=2, padding="same"),
+            *normalise,
+            layers.LeakyReLU(0.2),
+            layers.Flatten(),
+            layers.Dense(1, dtype="float32"),
+        ], name="discriminator")
     gan = GAN(generator, discriminator, noise_size, seed,
               average_decay=average_decay)
     gan(tf.zeros((1, noise_size)))
     return gan
 
 
-def build_pet_dcgan(size: int = 32, noise_size: int = 100, width: int = 32, seed: int = 0) -> GAN:
+def build_pet_dcgan(size: int = 32, noise_size: int = 100, width: int = 32, seed: int = 0,
+                    compute_dtype: str = "float32") -> GAN:
     """Generator: dense to (size/8)^2 x 4w maps, three stride-2 transposed convs to size x size x 3 (sigmoid).
     Discriminator: three stride-2 convs with leaky ReLUs and a linear logit.
 
     ``seed`` seeds the GAN's noise; the initial weights come from the global seed, which the
-    caller sets (the model cache seeds with the recipe's seed before it builds)."""
+    caller sets (the model cache seeds with the recipe's seed before it builds).
+    ``compute_dtype``: see :func:`compute_precision`."""
     if size % 8:
         raise ValueError(f"size must be divisible by 8, got {size}")
     start = size // 8
-    generator = keras.Sequential([
-        keras.Input((noise_size,)),
-        keras.layers.Dense(start * start * 4 * width),
-        keras.layers.BatchNormalization(),
-        keras.layers.ReLU(),
-        keras.layers.Reshape((start, start, 4 * width)),
-        keras.layers.Conv2DTranspose(2 * width, 4, strides=2, padding="same"),
-        keras.layers.BatchNormalization(),
-        keras.layers.ReLU(),
-        keras.layers.Conv2DTranspose(width, 4, strides=2, padding="same"),
-        keras.layers.BatchNormalization(),
-        keras.layers.ReLU(),
-        keras.layers.Conv2DTranspose(3, 4, strides=2, padding="same", activation="sigmoid"),
-    ], name="generator")
-    discriminator = keras.Sequential([
-        keras.Input((size, size, 3)),
-        keras.layers.Conv2D(width, 4, strides=2, padding="same"),
-        keras.layers.LeakyReLU(0.2),
-        keras.layers.Conv2D(2 * width, 4, strides=2, padding="same"),
-        keras.layers.LeakyReLU(0.2),
-        keras.layers.Conv2D(4 * width, 4, strides=2, padding="same"),
-        keras.layers.LeakyReLU(0.2),
-        keras.layers.Flatten(),
-        keras.layers.Dense(1),
-    ], name="discriminator")
+    layers = keras.layers
+    with compute_precision(compute_dtype):
+        generator = keras.Sequential([
+            keras.Input((noise_size,)),
+            layers.Dense(start * start * 4 * width),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.Reshape((start, start, 4 * width)),
+            layers.Conv2DTranspose(2 * width, 4, strides=2, padding="same"),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.Conv2DTranspose(width, 4, strides=2, padding="same"),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.Conv2DTranspose(3, 4, strides=2, padding="same"),
+            layers.Activation("sigmoid", dtype="float32"),
+        ], name="generator")
+        discriminator = keras.Sequential([
+            keras.Input((size, size, 3)),
+            layers.Conv2D(width, 4, strides=2, padding="same"),
+            layers.LeakyReLU(0.2),
+            layers.Conv2D(2 * width, 4, strides=2, padding="same"),
+            layers.LeakyReLU(0.2),
+            layers.Conv2D(4 * width, 4, strides=2, padding="same"),
+            layers.LeakyReLU(0.2),
+            layers.Flatten(),
+            layers.Dense(1, dtype="float32"),
+        ], name="discriminator")
     gan = GAN(generator, discriminator, noise_size, seed)
     gan(tf.zeros((1, noise_size)))
     return gan
