@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ganbook import bench, cache, flops, zoo
+from ganbook import bench, cache, flops, recipes, zoo
 
 BENCHED = bench.STEP_RECIPES + bench.FIT_RECIPES
 
@@ -81,6 +81,18 @@ def test_a_tiny_fit_measurement_reports_the_recipes_setting_and_step_flops(monke
     assert params["jit_compile"] is True and row["setting"] == "fit, XLA"  # the recipe trains with XLA
     # two dense kernels of 784 x 8: forward, weight gradients and the code layer's input gradient
     assert row["flops_per_example"] == 5 * 2 * 784 * 8
+
+
+def test_a_bfloat16_recipe_says_so_in_its_setting(monkeypatch):
+    declared = zoo.recipe
+    monkeypatch.setattr(recipes.machine, "native_bfloat16", lambda: True)
+    monkeypatch.delenv("GANBOOK_BFLOAT16", raising=False)
+    monkeypatch.setattr(zoo, "recipe", lambda name, **kw: declared(name, width=4, noise_size=8, batch_size=16,
+                                                                    steps_per_execution=2, **kw))
+    build, params = bench.recipe_model("dcgan")
+    x = np.random.default_rng(0).random((32, 784), dtype=np.float32)
+    row = bench.bench_fit_model("dcgan", build, params, x, bench.compile_arguments("dcgan", params))
+    assert row["setting"] == "fit, bfloat16, 2 steps per call"
 
 
 def test_the_command_explains_its_options(capsys):

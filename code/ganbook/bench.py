@@ -223,7 +223,8 @@ def bench_fit_model(name: str, build, params: Mapping[str, Any], x: np.ndarray, 
                                2)
     step = step_flops(name, model, params)
     steps_per_execution = setting["steps_per_execution"]
-    parts = ((["XLA"] if used_jit else [])
+    parts = ((["bfloat16"] if params.get("compute_dtype") == "bfloat16" else [])
+             + (["XLA"] if used_jit else [])
              + ([f"{steps_per_execution} steps per call"] if steps_per_execution > 1 else []))
     setting_text = ("fit, " + ", ".join(parts) if parts
                     else "plain fit: XLA measured slower here, so no faster setting is known")
