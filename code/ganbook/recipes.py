@@ -355,9 +355,9 @@ def vae_latent_gan() -> Recipe:
 
 
 def gan_compute_dtype() -> str:
-    """The convolutional GANs' compute precision: "bfloat16" where the CPU computes in it natively
-    (unless ``GANBOOK_BFLOAT16=0``), else "float32". It is a recipe parameter, so a model's cache
-    key says which one trained it.
+    """The MNIST DCGAN's compute precision (and its ablation runs'): "bfloat16" where the CPU computes
+    in it natively (unless ``GANBOOK_BFLOAT16=0``), else "float32". It is a recipe parameter, so a
+    model's cache key says which one trained it.
 
     Measured on one thread of a 2-core Xeon with AMX (``python -m ganbook.bench``): DCGAN steps
     1.47x, the conditional DCGAN's 1.44x and the pet DCGAN's 1.61x faster than in float32. On a
@@ -431,7 +431,7 @@ DCGAN_SCORE_EPOCHS = [1, 2, 4, 6]
 ABLATION_EPOCHS = 2
 
 
-# The convolutional GANs' compute precision (a parameter: gan_compute_dtype).
+# The code behind the convolutional GANs' compute_dtype parameter (see gan_compute_dtype).
 _PRECISION_CODE = ("ganbook.models.gan:compute_precision",)
 # What a GAN scored by the judge as it trains depends on besides its own code.
 _JUDGED_CODE = ("ganbook.recipes:_judged_mnist", "ganbook.recipes:judge_scorer", "ganbook.recipes:JUDGED_SAMPLES",
