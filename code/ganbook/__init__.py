@@ -23,7 +23,8 @@ benchmark, ``pretrain``, ``remote``'s command and tests import ``zoo``):
 - ``cache``     the content-keyed store of trained models (verified, never NaN; ``filelock``ed); on a
                 miss it asks the published models before training    -> settings, atomic, train, remote
 - ``recipes``   declarations only: which model, data, loop and parameters, and each one's arithmetic
-                (``work``); ``RECIPES`` lists them  -> data, toy, models, train, metrics, latent, cache, flops
+                (``work``); ``RECIPES`` lists them; the DCGAN's precision by the CPU
+                -> settings, machine, data, toy, models, train, metrics, latent, cache, flops
 - ``zoo``       the registry: ``zoo.get(name)``, a trained model, from the cache or the published models
                 when it can, else trained in a one-thread ``python -m ganbook.pretrain`` process (a command, not an
                 import)                                                      -> cache, recipes
@@ -45,8 +46,9 @@ benchmark, ``pretrain``, ``remote``'s command and tests import ``zoo``):
 - ``backprop``  the chain rule by hand, against automatic differentiation
 - ``plotting``, ``tables``, ``diagrams``  figures and tables; no training
 - ``results``   headline numbers for the reproducibility appendix             -> settings, atomic
-- ``machine``   what a build ran on: commit, machine and software; chapters in ``_toc.yml`` order; the
-                cells' recorded times (for the reading-group plan): stdlib only   -> atomic
+- ``machine``   what a build ran on: commit, machine (and whether it computes in bfloat16) and
+                software; chapters in ``_toc.yml`` order; the cells' recorded times (for the
+                reading-group plan): stdlib only                                        -> atomic
 - ``flops``     counting training arithmetic from layer shapes (``Work``); the matmul peak: Keras only
 - ``bench``     ``python -m ganbook.bench``: training speed against the peak, per recipe and per build
                                                                       -> flops, zoo, cache
