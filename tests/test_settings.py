@@ -57,3 +57,30 @@ def test_bfloat16_allowed_unless_the_variable_is_0_and_a_bad_value_is_named(monk
     monkeypatch.setenv(settings.BFLOAT16_VARIABLE, "no")
     with pytest.raises(ValueError, match="GANBOOK_BFLOAT16 must be 0"):
         settings.bfloat16_allowed()
+
+
+def _numerics_environment() -> dict[str, str]:
+    return {name: "" for name in settings.NUMERICS_THREAD_VARIABLES}
+
+
+_POOL_THREADS = ("import threadpoolctl; "
+                 "print(sorted({p['user_api'] + '=' + str(p['num_threads']) "
+                 "for p in threadpoolctl.threadpool_info()}))")
+
+
+def test_blas_and_openmp_pools_run_one_thread_after_importing_ganbook_even_when_numpy_came_first():
+    # numpy (and its BLAS) loaded before ganbook; scikit-learn (OpenMP) and SciPy's BLAS after it
+    run = _python("import numpy, ganbook, scipy.linalg, sklearn.mixture; " + _POOL_THREADS,
+                  **_numerics_environment())
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "['blas=1', 'openmp=1']"
+
+
+def test_a_users_thread_setting_leaves_the_pools_alone():
+    environment = {**_numerics_environment(), "OPENBLAS_NUM_THREADS": "2"}
+    run = _python("import os, numpy, ganbook, threadpoolctl; "
+                  "print(os.environ['OMP_NUM_THREADS'] or 'unset', "
+                  "sorted({p['num_threads'] for p in threadpoolctl.threadpool_info() "
+                  "if p['internal_api'] == 'openblas'}))", **environment)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["unset", "[2]"]
