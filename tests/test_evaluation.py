@@ -301,6 +301,20 @@ def test_neighbourhood_radii_are_distances_to_the_kth_other_point():
         evaluation.neighbourhood_radii(points, k=4)
 
 
+def test_radii_and_ball_membership_match_brute_force_distances_across_chunks(monkeypatch):
+    monkeypatch.setattr(evaluation, "DISTANCE_ROWS", 7)  # several chunks, the last one short
+    rng = np.random.default_rng(5)
+    real, fake = rng.normal(size=(40, 6)), rng.normal(size=(30, 6)) + 0.3
+    distances = np.sqrt(((real[:, None, :] - real[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(distances, np.inf)
+    radii = np.sort(distances, axis=1)[:, 2]
+    np.testing.assert_allclose(evaluation.neighbourhood_radii(real, k=3), radii, rtol=1e-12)
+    to_real = np.sqrt(((fake[:, None, :] - real[None, :, :]) ** 2).sum(-1))
+    inside = (to_real <= radii[None, :]).any(axis=1).mean()
+    assert 0 < inside < 1  # a test with points on both sides
+    assert evaluation.share_inside(fake, real, radii) == inside
+
+
 def test_precision_recall_refuses_features_of_different_sizes():
     with pytest.raises(ValueError, match="feature sizes differ"):
         evaluation.precision_recall(np.zeros((5, 3)), np.zeros((5, 4)))
