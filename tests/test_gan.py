@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ganbook.models import gan, ring_gan
+from ganbook.models import gan, ring_gan, wgan
 from tests.images import tiny_colour_images
 
 
@@ -291,6 +291,31 @@ def test_bfloat16_gans_compute_in_bfloat16_with_float32_weights_images_and_logit
     history = model.fit(images, epochs=2, batch_size=16, verbose=0).history
     assert all(np.isfinite(values).all() for values in history.values())
     assert keras.config.dtype_policy().name == "float32"  # the next model is built in float32 again
+
+
+@pytest.mark.parametrize("build", [
+    lambda dtype: gan.build_latent_gan(code_size=6, noise_size=4, hidden=(16, 16), average_decay=0.9,
+                                       compute_dtype=dtype),
+    lambda dtype: wgan.build_latent_wgan(code_size=6, noise_size=4, hidden=(16, 16), critic_steps=2,
+                                         compute_dtype=dtype)],
+    ids=["latent-gan", "latent-wgan"])
+def test_bfloat16_gans_on_codes_have_bfloat16_hidden_layers_and_float32_weights_codes_and_logits(build):
+    keras.utils.set_random_seed(0)
+    model = _compiled(build("bfloat16"))
+    bodies = [model.generator.get_layer("generator_body"), model.discriminator.get_layer("discriminator_body")]
+    for body in bodies:
+        *hidden, output = body.layers
+        assert [layer.compute_dtype for layer in hidden] == ["bfloat16", "bfloat16"]
+        assert output.compute_dtype == "float32"
+    assert model.generator.get_layer("to_code_scale").compute_dtype == "float32"
+    networks = model.generator.weights + model.discriminator.weights
+    assert {v.dtype for v in networks} == {"float32"}
+    codes = np.abs(np.random.default_rng(0).normal(size=(64, 6))).astype("float32")
+    assert model.sample(8, seed=1).dtype == np.float32
+    assert model.discriminator(codes).dtype == tf.float32
+    history = model.fit(codes, epochs=2, batch_size=16, verbose=0).history
+    assert all(np.isfinite(values).all() for values in history.values())
+    assert keras.config.dtype_policy().name == "float32"
 
 
 def test_float32_and_bfloat16_dcgans_have_the_same_weights_and_close_outputs():

@@ -267,10 +267,30 @@ def vae_50() -> Recipe:
 # ----------------------------------------------------------------------------- GANs
 
 
+def gan_compute_dtype() -> str:
+    """The compute precision of the MNIST DCGAN (and its ablation runs) and of the GANs on codes:
+    "bfloat16" where the CPU computes in it natively (unless ``GANBOOK_BFLOAT16=0``), else
+    "float32". It is a recipe parameter, so a model's cache key says which one trained it.
+
+    Measured on one thread of a 2-core Xeon with AMX (``python -m ganbook.bench``): DCGAN steps
+    1.47x, the conditional DCGAN's 1.44x, the pet DCGAN's 1.61x and the latent GAN's 1.40x
+    faster than in float32. On a CPU without bfloat16 instructions TensorFlow would emulate it,
+    slower than float32. The conditional and the pet DCGAN stay in float32 (their recipes say
+    why). The GANs on the ring of Gaussians stay in float32 untried: the data's spread (0.02
+    at a radius of 2) is close to the steps in which bfloat16 rounds numbers near 2 (0.016).
+    """
+    return "bfloat16" if settings.bfloat16_allowed() and machine.native_bfloat16() else "float32"
+
+
+# The code behind the GANs' compute_dtype parameter (see gan_compute_dtype).
+_PRECISION_CODE = ("ganbook.models.gan:compute_precision",)
+
+
 def _build_latent_gan(params: Mapping[str, Any]):
     return gan.build_latent_gan(params["code_size"], params["noise_size"], tuple(params["hidden"]),
                                 average_decay=params["average_decay"],
-                                output_activation=params.get("output_activation", "relu"))
+                                output_activation=params.get("output_activation", "relu"),
+                                compute_dtype=params["compute_dtype"])
 
 
 def _fit_gan(model, x: np.ndarray, params: Mapping[str, Any], score=None) -> dict[str, Any]:
@@ -316,11 +336,13 @@ def latent_gan() -> Recipe:
     """The talk's idea, corrected: a GAN on the 100-d codes of the autoencoder, decoded to images."""
     params = dict(code_size=100, noise_size=32, hidden=[512, 512], epochs=25, batch_size=128,
                   learning_rate=1e-3, average_decay=0.9997, jit_compile=False,
-                  steps_per_execution=GAN_STEPS_PER_EXECUTION, snapshot_count=SNAPSHOT_COUNT)
+                  steps_per_execution=GAN_STEPS_PER_EXECUTION, snapshot_count=SNAPSHOT_COUNT,
+                  compute_dtype=gan_compute_dtype())
     return Recipe("latent-gan", _build_latent_gan, _train_latent_gan, params, seed=0,
                   data=f"autoencoder-{cache_key(autoencoder_recipe())}",
                   code=(*_GAN_CODE, *_MNIST_CODE, "ganbook.models.autoencoder", "ganbook.models.gan:FixedScale",
-                        "ganbook.models.gan:build_latent_gan", "ganbook.models.gan:set_code_scale"),
+                        "ganbook.models.gan:build_latent_gan", "ganbook.models.gan:set_code_scale",
+                        *_PRECISION_CODE),
                   work=_latent_gan_work)
 
 
@@ -350,22 +372,8 @@ def vae_latent_gan() -> Recipe:
                   code=(*_GAN_CODE, *_MNIST_CODE, "ganbook.latent:training_codes", "ganbook.latent:posterior_parameters",
                         "ganbook.latent:CODES_BINARIZATION_SEED", "ganbook.latent:ENCODE_BATCH",
                         "ganbook.models.gan:FixedScale", "ganbook.models.gan:build_latent_gan",
-                        "ganbook.models.gan:set_code_scale"),
+                        "ganbook.models.gan:set_code_scale", *_PRECISION_CODE),
                   work=_vae_latent_gan_work)
-
-
-def gan_compute_dtype() -> str:
-    """The MNIST DCGAN's compute precision (and its ablation runs'): "bfloat16" where the CPU computes
-    in it natively (unless ``GANBOOK_BFLOAT16=0``), else "float32". It is a recipe parameter, so a
-    model's cache key says which one trained it.
-
-    Measured on one thread of a 2-core Xeon with AMX (``python -m ganbook.bench``): DCGAN steps
-    1.47x, the conditional DCGAN's 1.44x and the pet DCGAN's 1.61x faster than in float32. On a
-    CPU without bfloat16 instructions TensorFlow would emulate it, slower than float32. The MNIST
-    DCGAN and its ablation runs use it; the conditional and the pet DCGAN stay in float32 (their
-    recipes say why).
-    """
-    return "bfloat16" if settings.bfloat16_allowed() and machine.native_bfloat16() else "float32"
 
 
 def _build_dcgan(params: Mapping[str, Any]):
@@ -431,8 +439,6 @@ DCGAN_SCORE_EPOCHS = [1, 2, 4, 6]
 ABLATION_EPOCHS = 2
 
 
-# The code behind the convolutional GANs' compute_dtype parameter (see gan_compute_dtype).
-_PRECISION_CODE = ("ganbook.models.gan:compute_precision",)
 # What a GAN scored by the judge as it trains depends on besides its own code.
 _JUDGED_CODE = ("ganbook.recipes:_judged_mnist", "ganbook.recipes:judge_scorer", "ganbook.recipes:JUDGED_SAMPLES",
                 "ganbook.recipes:JUDGED_SEED", "ganbook.evaluation", "ganbook.metrics:finite_array")
@@ -590,7 +596,8 @@ def ring_wgan_gp() -> Recipe:
 
 def _build_latent_wgan(params: Mapping[str, Any]):
     return wgan.build_latent_wgan(params["code_size"], params["noise_size"], tuple(params["hidden"]),
-                                  params["critic_steps"], params["penalty"], average_decay=params["average_decay"])
+                                  params["critic_steps"], params["penalty"], average_decay=params["average_decay"],
+                                  compute_dtype=params["compute_dtype"])
 
 
 def _train_latent_wgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
@@ -616,11 +623,12 @@ def latent_wgan_gp() -> Recipe:
     # steps, beta_1 = 0 and 1e-3 (80); 20 epochs instead of 12 then gave 54.
     params = dict(code_size=100, noise_size=32, hidden=[512, 512], critic_steps=2, penalty=10.0, epochs=20,
                   batch_size=128, learning_rate=1e-3, betas=[0.0, 0.9], average_decay=0.99, jit_compile=False,
-                  steps_per_execution=GAN_STEPS_PER_EXECUTION // 4, snapshot_count=SNAPSHOT_COUNT)
+                  steps_per_execution=GAN_STEPS_PER_EXECUTION // 4, snapshot_count=SNAPSHOT_COUNT,
+                  compute_dtype=gan_compute_dtype())
     return Recipe("latent-wgan-gp", _build_latent_wgan, _train_latent_wgan, params, seed=0,
                   data=f"autoencoder-{cache_key(autoencoder_recipe())}",
                   code=(*_WGAN_CODE, *_MNIST_CODE, "ganbook.models.autoencoder", "ganbook.models.gan:build_latent_gan",
-                        "ganbook.models.gan:set_code_scale"),
+                        "ganbook.models.gan:set_code_scale", *_PRECISION_CODE),
                   work=_latent_wgan_work)
 
 

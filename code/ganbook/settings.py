@@ -8,7 +8,7 @@ Two environment variables steer the package:
   (default: ``$XDG_CACHE_HOME/ganbook`` or ``~/.cache/ganbook``).
 - ``GANBOOK_MODELS_URL``: where trained models missing from the cache are downloaded from before
   they are trained (``off``: never; default: the published book's, see :mod:`ganbook.remote`).
-- ``GANBOOK_BFLOAT16``: ``0`` keeps the convolutional GANs in float32 even on a CPU that computes
+- ``GANBOOK_BFLOAT16``: ``0`` keeps the GANs in float32 even on a CPU that computes
   in bfloat16 natively (default: bfloat16 there; see :func:`ganbook.recipes.gan_compute_dtype`).
 
 Importing the package also gives NumPy's, SciPy's and scikit-learn's thread pools one thread

@@ -12,7 +12,7 @@ The minimax game's own generator loss, log(1 - D(G(z))) = -softplus(l_fake), is 
 
 The discriminator's fake input is G(z), never z itself (the talk's defect).
 
-The convolutional GANs can compute in bfloat16 with float32 weights (:func:`compute_precision`);
+The convolutional GANs and the GANs on codes can compute in bfloat16 with float32 weights (:func:`compute_precision`);
 their images and logits stay float32.
 """
 
@@ -257,14 +257,16 @@ class FixedScale(keras.layers.Layer):
 
 def dense_network(input_size: int, hidden: tuple[int, ...], output_size: int, output_activation=None,
                   hidden_activation="leaky_relu", name: str = "mlp") -> keras.Model:
+    """Dense layers; the hidden ones compute in the dtype policy's precision, the output layer in float32."""
     layers = [keras.Input((input_size,))]
     layers += [keras.layers.Dense(units, activation=hidden_activation) for units in hidden]
-    layers += [keras.layers.Dense(output_size, activation=output_activation)]
+    layers += [keras.layers.Dense(output_size, activation=output_activation, dtype="float32")]
     return keras.Sequential(layers, name=name)
 
 
 def build_latent_gan(code_size: int = 100, noise_size: int = 100, hidden: tuple[int, ...] = (256, 256),
-                     seed: int = 0, average_decay: float = 0.0, output_activation: str | None = "relu") -> GAN:
+                     seed: int = 0, average_decay: float = 0.0, output_activation: str | None = "relu",
+                     compute_dtype: str = "float32") -> GAN:
     """A GAN in an autoencoder's code space: its codes are ReLU outputs, so G ends in a ReLU too.
 
     ``output_activation=None`` for codes of either sign, such as a VAE's posterior means (a ReLU
@@ -273,14 +275,18 @@ def build_latent_gan(code_size: int = 100, noise_size: int = 100, hidden: tuple[
     Both networks work on codes divided by a per-unit scale (see :func:`set_code_scale`): G's
     last layer multiplies by it and D's first layer divides by it, so G(z) lives on the codes'
     own scale while both networks see numbers of order one.
+
+    ``compute_dtype``: the hidden layers' precision (:func:`compute_precision`); the codes G
+    makes and D's logits are float32 either way.
     """
-    generator = keras.Sequential([dense_network(noise_size, hidden, code_size, output_activation=output_activation,
-                                                name="generator_body"), FixedScale(name="to_code_scale")],
-                                 name="generator")
-    generator(tf.zeros((1, noise_size)))  # create every weight before the GAN copies them for averaging
-    discriminator = keras.Sequential([keras.Input((code_size,)), FixedScale(name="from_code_scale"),
-                                      dense_network(code_size, hidden, 1, name="discriminator_body")],
-                                     name="discriminator")
+    with compute_precision(compute_dtype):
+        generator = keras.Sequential([dense_network(noise_size, hidden, code_size,
+                                                    output_activation=output_activation, name="generator_body"),
+                                      FixedScale(name="to_code_scale", dtype="float32")], name="generator")
+        generator(tf.zeros((1, noise_size)))  # create every weight before the GAN copies them for averaging
+        discriminator = keras.Sequential([keras.Input((code_size,)), FixedScale(name="from_code_scale"),
+                                          dense_network(code_size, hidden, 1, name="discriminator_body")],
+                                         name="discriminator")
     gan = GAN(generator, discriminator, noise_size, seed, average_decay=average_decay)
     gan(tf.zeros((1, noise_size)))
     discriminator(tf.zeros((1, code_size)))

@@ -156,10 +156,11 @@ def build_ring_wgan(noise_size: int = 16, hidden: tuple[int, ...] = (128, 128), 
 
 def build_latent_wgan(code_size: int = 100, noise_size: int = 32, hidden: tuple[int, ...] = (512, 512),
                       critic_steps: int = 5, penalty: float = 10.0, seed: int = 0,
-                      average_decay: float = 0.0) -> WassersteinGAN:
+                      average_decay: float = 0.0, compute_dtype: str = "float32") -> WassersteinGAN:
     """The latent GAN's generator and discriminator networks (:func:`ganbook.models.gan.build_latent_gan`,
-    codes on their own scale), trained as WGAN-GP; :func:`ganbook.models.gan.set_code_scale` applies."""
-    networks = build_latent_gan(code_size, noise_size, hidden, seed)
+    codes on their own scale, hidden layers in ``compute_dtype``), trained as WGAN-GP;
+    :func:`ganbook.models.gan.set_code_scale` applies."""
+    networks = build_latent_gan(code_size, noise_size, hidden, seed, compute_dtype=compute_dtype)
     return build_wgan(networks.generator, networks.discriminator, noise_size, critic_steps, penalty, seed,
                       average_decay)
 
