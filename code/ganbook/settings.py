@@ -1,6 +1,6 @@
 """Where data and caches live, and TensorFlow's settings and quiet start-up.
 
-Two environment variables steer the package:
+Four environment variables steer the package:
 
 - ``GANBOOK_DATA_DIR``: a folder that already holds the data sets (``mnist/`` with the four
   IDX ``.gz`` files, ``cats_and_dogs_filtered/``). It may be read-only: nothing is written there.

@@ -12,8 +12,8 @@ The minimax game's own generator loss, log(1 - D(G(z))) = -softplus(l_fake), is 
 
 The discriminator's fake input is G(z), never z itself (the talk's defect).
 
-The convolutional GANs and the GANs on codes can compute in bfloat16 with float32 weights (:func:`compute_precision`);
-their images and logits stay float32.
+The convolutional GANs and the GANs on codes can compute in bfloat16 with float32 weights
+(:func:`compute_precision`); their images, codes and logits stay float32.
 """
 
 from __future__ import annotations
