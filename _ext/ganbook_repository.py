@@ -12,10 +12,14 @@ is ``GANBOOK_REPOSITORY_URL`` or the clone's web-hosted ``origin`` remote; the p
 - pages carry a canonical link to their published address, and ``sitemap.xml`` lists them
   (``sphinx-sitemap``).
 
-- each chapter's first cell, which installs ``ganbook`` when the chapter runs on its own (in
-  Colab, or downloaded as a notebook), is given the repository to install from: the line
-  ``REPOSITORY = None`` becomes ``REPOSITORY = "https://..."`` as the page is read, so the
-  executed notebook, the page's ``.ipynb`` download and the notebooks Colab opens all carry it.
+Each chapter's first cell (removed from the page) is a comment starting ``# install-ganbook:``.
+In the notebook a reader downloads, which is also the one Colab opens, it becomes
+:data:`INSTALL_CODE` with the repository at the commit the page was built from (``SOURCE =
+"git+https://...@<commit>"``), so a chapter run on its own installs the ``ganbook`` that made the
+page. Where TensorFlow is already installed (Colab), that distribution is kept (upgraded to the
+pinned version if it differs) instead of adding pyproject.toml's ``tensorflow-cpu`` beside it: two
+distributions would write the same ``tensorflow/`` package. The commit is written only into the
+downloaded copy, after execution, so a new commit alone re-executes nothing.
 
 A clone of a local path, or a folder that is not a git clone, gets none of these rather than a
 made-up address (its chapters' first cell then installs nothing).
@@ -23,7 +27,8 @@ made-up address (its chapters' first cell then installs nothing).
 
 from __future__ import annotations
 
-import re
+import functools
+import subprocess
 
 from ganbook import address
 
@@ -64,22 +69,56 @@ def _point_colab_at_notebooks(app, pagename, templatename, context, doctree):
                 item["url"] = colab_notebook_url(item["url"], pagename)
 
 
-INSTALL_LINE = re.compile(r"^REPOSITORY = None(?=\s|$)", re.M)
+INSTALL_MARKER = "# install-ganbook:"
+
+# Kept to 80 columns: Colab shows it. "importlib.invalidate_caches": the next cell imports ganbook.
+INSTALL_CODE = """\
+# Run on its own (Colab, a download)? Install ganbook as of this page's commit,
+# keeping a TensorFlow that is already there (Colab's) instead of adding one.
+import importlib, importlib.util, subprocess, sys
+from importlib import metadata
+SOURCE = None  # git+<the book's repository>@<commit>, written in by the build
+if importlib.util.find_spec("ganbook") is None and SOURCE:
+    pip = [sys.executable, "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, "--no-deps", f"ganbook @ {SOURCE}"], check=True)
+    tfs = ("tensorflow", "tensorflow-cpu")
+    have = {d.metadata["Name"].lower() for d in metadata.distributions()}
+    tf = next((name for name in tfs if name in have), None)
+    needs = [tf + r[r.index("=="):] if tf and r.split("=")[0] in tfs else r
+             for r in metadata.requires("ganbook")]
+    subprocess.run([*pip, *needs], check=True)
+    importlib.invalidate_caches()
+"""
 
 
-def with_repository(source: str, repository: str | None) -> str:
-    """``source`` with its install cell's ``REPOSITORY = None`` line naming ``repository`` (if known)."""
-    return source if repository is None else INSTALL_LINE.sub(f"REPOSITORY = {repository!r}", source)
+def install_code(source: str | None) -> str:
+    """:data:`INSTALL_CODE` installing ``source`` (``git+<url>@<commit>``); with None it installs nothing."""
+    return INSTALL_CODE.replace("SOURCE = None", f"SOURCE = {source!r}", 1) if source else INSTALL_CODE
 
 
-def _write_in_repository(app, docname, source):
-    source[0] = with_repository(source[0], address.repository_url(app.srcdir))
+@functools.lru_cache
+def install_source(srcdir) -> str | None:
+    """``git+<repository>@<full commit>`` for the clone at ``srcdir`` when its address is known (no
+    ``@<commit>`` outside a git clone); None without an address."""
+    repository = address.repository_url(srcdir)
+    if repository is None:
+        return None
+    head = subprocess.run(["git", "-C", str(srcdir), "rev-parse", "HEAD"], capture_output=True, text=True)
+    return f"git+{repository}" + (f"@{head.stdout.strip()}" if head.returncode == 0 else "")
+
+
+def published_notebook(notebook: dict, source: str | None) -> dict:
+    """``notebook`` (nbformat JSON) with its install cell holding :func:`install_code` for ``source``."""
+    for cell in notebook.get("cells", []):
+        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell.get("cell_type") == "code" and text.startswith(INSTALL_MARKER):
+            cell["source"] = install_code(source)
+    return notebook
 
 
 def setup(app):
     if address.site_url(app.srcdir) is not None:
         app.setup_extension("sphinx_sitemap")  # it warns (and -W fails) when there is no address
     app.connect("config-inited", _configure)
-    app.connect("source-read", _write_in_repository)
     app.connect("html-page-context", _point_colab_at_notebooks, priority=600)  # after the theme's (501)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

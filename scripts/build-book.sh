@@ -29,7 +29,7 @@ ganbook_env book
 # depend on the package (a recipe's hyper-parameters, a metric's code), so when the package source
 # changed since the last build, forget the executed notebooks: every chapter runs again, and each
 # model still comes from the model cache unless its own recipe or code changed.
-package_hash=$(ganbook_hash $(find code/ganbook -name '*.py'))
+package_hash=$(ganbook_hash code/ganbook)
 stamp=_build/.ganbook-package-hash
 if [ -d _build/.jupyter_cache ] && [ "$(cat "$stamp" 2>/dev/null)" != "$package_hash" ]; then
   echo "the ganbook package changed since the last build: re-executing every chapter"
@@ -94,6 +94,7 @@ else
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
       echo "installing XeLaTeX for the PDF: $TEX_PACKAGES"
       apt-get update -qq
+      # shellcheck disable=SC2086  # a space-separated list of packages, split on purpose
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $TEX_PACKAGES >/dev/null
     else
       echo "The PDF needs XeLaTeX and latexmk: install the Debian packages $TEX_PACKAGES (or your" >&2

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by build-book.sh and test.sh (not run on its own): find a Python the project supports,
 # use the active virtual environment or make the project's own (.venv/), and install the package
 # with the extras the caller names, skipping pip when nothing changed since the last install.
@@ -10,7 +11,7 @@
 
 GANBOOK_VENV_DIR="${GANBOOK_VENV_DIR:-$PWD/.venv}"
 
-# The supported versions, read from pyproject.toml's requires-python (">=3.10,<3.13").
+# The supported versions, read from pyproject.toml's requires-python (">=3.11,<3.14").
 _ganbook_supported() {  # $1: a Python interpreter; true when its version is supported
   "$1" - "$PWD/pyproject.toml" <<'PY' 2>/dev/null
 import re, sys
@@ -36,7 +37,7 @@ _ganbook_find_python() {
   if [ -n "${GANBOOK_PYTHON:-}" ]; then
     candidates="$GANBOOK_PYTHON"
   else
-    candidates="python3 python python3.12 python3.11 python3.10"
+    candidates="python3 python python3.13 python3.12 python3.11"
   fi
   for cand in $candidates; do
     path=$(command -v "$cand" 2>/dev/null) || continue
@@ -50,6 +51,43 @@ _ganbook_find_python() {
   echo "ganbook needs Python $(_ganbook_requires); found:${found:- no python3 or python on the PATH}." >&2
   echo "Install a supported Python, or point GANBOOK_PYTHON at one (GANBOOK_PYTHON=python3.12)." >&2
   return 1
+}
+
+# The platforms with a TensorFlow of the pinned version (pyproject.toml's markers choose
+# tensorflow-cpu or tensorflow; tests/test_platforms.py resolves each of them against the registry
+# and checks that this list names exactly those). $1: the interpreter that will make .venv.
+GANBOOK_PLATFORMS="linux/x86_64 linux/aarch64 darwin/arm64"
+_ganbook_tensorflow() {
+  sed -n 's/^ *"tensorflow[-a-z]*\(==[^;"]*\).*/tensorflow\1/p' "$PWD/pyproject.toml" | head -n 1
+}
+_ganbook_check_platform() {
+  local here
+  here=$("$1" -c 'import platform, sys; print(sys.platform + "/" + platform.machine().lower())') || return 1
+  case " $GANBOOK_PLATFORMS " in
+    *" $here "*) return 0 ;;
+  esac
+  echo "ganbook needs $(_ganbook_tensorflow), which is published for Linux (x86-64, ARM64)," >&2
+  echo "macOS on Apple silicon and Windows, but not for this platform ($here)." >&2
+  case "$here" in
+    darwin/x86_64)
+      echo "On an Intel Mac, build the book in a Linux container (Docker: the python:3.12 image)," >&2
+      echo "or run single chapters in Colab. On an Apple-silicon Mac this Python runs under" >&2
+      echo "Rosetta: use an arm64 Python instead (Homebrew's, in /opt/homebrew/bin)." >&2 ;;
+    *)
+      echo "Build the book on one of: $GANBOOK_PLATFORMS (e.g. in a Linux container)." >&2 ;;
+  esac
+  return 1
+}
+
+# Windows: the two commands are bash scripts for a Unix environment (WSL 2 runs them as they are).
+_ganbook_check_windows() {
+  case "$(uname -s 2>/dev/null)" in
+    MINGW* | MSYS* | CYGWIN*)
+      echo "On Windows, run the two commands inside WSL 2 (Ubuntu), or build without the scripts in" >&2
+      printf '%s\n' 'an activated environment: python -m venv .venv; .venv\Scripts\activate;' >&2
+      echo "pip install -e .[book]; jupyter-book build . (see the README, \"On Windows\")." >&2
+      return 1 ;;
+  esac
 }
 
 # python3 -m venv fails on Debian/Ubuntu without the python3-venv package (no ensurepip).
@@ -75,13 +113,16 @@ _ganbook_make_venv() {
   return 1
 }
 
-# A short SHA-256 of the given files' paths and contents, in name order (with "$PY": macOS has no
-# sha256sum).
+# A short SHA-256 of the given files' paths and contents, in name order; a folder stands for the
+# Python files under it (with "$PY": macOS has no sha256sum).
 ganbook_hash() {
   "$PY" - "$@" <<'PY'
-import hashlib, sys
+import hashlib, pathlib, sys
+names = []
+for given in map(pathlib.Path, sys.argv[1:]):
+    names += sorted(given.rglob("*.py")) if given.is_dir() else [given]
 digest = hashlib.sha256()
-for name in sorted(sys.argv[1:]):
+for name in sorted(map(str, names)):
     digest.update(name.encode() + b"\0" + open(name, "rb").read())
 print(digest.hexdigest()[:16])
 PY
@@ -91,6 +132,7 @@ PY
 # environment's jupyter-book, pytest and Jupyter kernel are the ones that run.
 ganbook_env() {
   local extras="$1" prefix stamp want
+  _ganbook_check_windows || return 1
   if [ -n "${VIRTUAL_ENV:-}" ] || [ -n "${CONDA_PREFIX:-}" ]; then
     prefix="${VIRTUAL_ENV:-$CONDA_PREFIX}"
     PY="$prefix/bin/python"
@@ -100,11 +142,13 @@ ganbook_env() {
            "$(_ganbook_requires). Deactivate it to use the project's own .venv." >&2
       return 1
     fi
+    _ganbook_check_platform "$PY" || return 1
     echo "using the active environment $prefix"
   else
     if ! { [ -x "$GANBOOK_VENV_DIR/bin/python" ] && _ganbook_supported "$GANBOOK_VENV_DIR/bin/python"; }; then
       local base
       base=$(_ganbook_find_python) || return 1
+      _ganbook_check_platform "$base" || return 1
       rm -rf "$GANBOOK_VENV_DIR"
       echo "creating the project's virtual environment $GANBOOK_VENV_DIR with $base ($("$base" -V 2>&1))"
       _ganbook_make_venv "$base" || return 1
@@ -112,7 +156,8 @@ ganbook_env() {
     prefix="$GANBOOK_VENV_DIR"
     PY="$prefix/bin/python"
   fi
-  export PATH="$(dirname "$PY"):$PATH"
+  PATH="$(dirname "$PY"):$PATH"
+  export PATH
 
   # Skip pip when this environment already holds this clone's package with these extras and the
   # same pyproject.toml (an editable install: changes to the package's code need no reinstall).

@@ -212,7 +212,7 @@ def test_no_supported_python_names_the_versions_found(project, tmp_path):
     _fake(fake_bin, "python3", 'if [ "$1" = "-c" ]; then echo 3.9.18; fi; exit 1\n')
     status, output = run_python_env(project, fake_bin, GANBOOK_PYTHON="python3")
     assert status != 0
-    assert "ganbook needs Python >=3.10,<3.13; found: python3" in output and "3.9.18" in output
+    assert "ganbook needs Python >=3.11,<3.14; found: python3" in output and "3.9.18" in output
 
 
 def test_a_python_without_venv_gets_the_command_to_install_it(project, tmp_path):
@@ -229,3 +229,91 @@ def test_a_python_without_venv_gets_the_command_to_install_it(project, tmp_path)
     assert not (project / ".venv").exists(), "a half-made environment must not stay behind"
     if os.geteuid() == 0:
         assert any(f"install -y -qq python{version}-venv" in line for line in log_lines(project, "apt-get"))
+
+
+def test_an_intel_mac_is_told_at_once_that_tensorflow_has_no_build_for_it(project, tmp_path):
+    fake_bin = tmp_path / "fake-bin"
+    # a supported Python that reports macOS on x86-64; anything else it is asked goes to the real one
+    _fake(fake_bin, "python3", 'case "$*" in *platform.machine*) echo darwin/x86_64; exit 0 ;; esac\n'
+                               'exec "$REAL_PYTHON" "$@"\n')
+    status, output = run_python_env(project, fake_bin, GANBOOK_PYTHON="python3")
+    assert status != 0
+    assert "ganbook needs tensorflow==2.21.*" in output and "(darwin/x86_64)" in output
+    assert "Linux container" in output and "Rosetta" in output
+    assert not (project / ".venv").exists() and "pip install" not in output
+
+
+def test_windows_outside_wsl_is_pointed_to_wsl_and_to_the_plain_build(project, tmp_path):
+    fake_bin = tmp_path / "fake-bin"
+    _fake(fake_bin, "uname", 'echo MINGW64_NT-10.0-19045\n')  # Git for Windows' bash
+    status, output = run_python_env(project, fake_bin)
+    assert status != 0
+    assert "WSL 2" in output and "jupyter-book build ." in output and 'README, "On Windows"' in output
+
+
+SCRIPTS = sorted((REPO / "scripts").glob("*.sh")) + [REPO / ".ci" / "run"]
+# What macOS's bash 3.2 and BSD tools lack (the README's commands must run on a Mac as they are).
+NOT_ON_A_MAC = {
+    "associative array (bash 4)": r"\b(declare|local|typeset)\s+-\w*A",
+    "name reference (bash 4.3)": r"\b(declare|local|typeset)\s+-\w*n\b",
+    "case conversion ${x,,} / ${x^^} (bash 4)": r"\$\{[#!]?\w+(\[[^]]*\])?(,|\^)",
+    "${x@Q} transformation (bash 4.4)": r"\$\{\w+@\w\}",
+    "mapfile / readarray (bash 4)": r"\b(mapfile|readarray)\b",
+    "wait -n (bash 4.3)": r"\bwait\s+-n\b",
+    "coproc (bash 4)": r"\bcoproc\b",
+    "|& and &>> (bash 4)": r"\|&|&>>",
+    ";;& and ;& in case (bash 4)": r";;&|[^;];&",
+    "$EPOCHSECONDS / $EPOCHREALTIME (bash 5)": r"EPOCH(SECONDS|REALTIME)",
+    "sed -i (GNU and BSD differ)": r"\bsed\s+(-\w+\s+)*-i",
+    "stat -c (GNU only)": r"\bstat\s+-c",
+    "readlink -f (GNU only before macOS 12.3)": r"\breadlink\s+-f",
+    "date +%N (GNU only)": r"\bdate\b[^\n]*%N",
+    "timeout (GNU coreutils)": r"(^|[;&|(]\s*|\s)timeout\s",
+    "grep -P (GNU only)": r"\bgrep\s+(-\w+\s+)*-\w*P",
+    "sort -V (GNU only)": r"\bsort\s+(-\w+\s+)*-\w*V",
+    "xargs -r (GNU only)": r"\bxargs\s+(-\w+\s+)*-\w*r",
+    "find -printf (GNU only)": r"\bfind\b[^\n]*-printf",
+    "sha256sum (not on macOS)": r"\bsha256sum\b",
+}
+
+
+def _code_lines(path: Path) -> list[tuple[int, str]]:
+    """The script's lines without comments (a line's own ``# ...`` tail included), numbered."""
+    lines = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        code = re.sub(r"(^|\s)#.*$", "", line)
+        if code.strip():
+            lines.append((number, code))
+    return lines
+
+
+def test_the_scripts_use_nothing_that_macos_bash_3_2_or_bsd_tools_lack():
+    found = []
+    for path in SCRIPTS:
+        for number, line in _code_lines(path):
+            found += [f"{path.relative_to(REPO)}:{number}: {what}: {line.strip()}"
+                      for what, pattern in NOT_ON_A_MAC.items() if re.search(pattern, line)]
+            if re.search(r"\bnproc\b", line) and not re.search(r"getconf|sysctl|\|\|", line):
+                found.append(f"{path.relative_to(REPO)}:{number}: nproc without a fallback: {line.strip()}")
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("line", ['declare -A seen', 'echo "${name,,}"', "mapfile -t lines < f",
+                                  "wait -n", "sed -i 's/a/b/' f", "stat -c %s f", "readlink -f .",
+                                  "date +%s%N", "timeout 5 sleep 9", "n=$(nproc)", "x |& y"])
+def test_the_construct_check_catches(tmp_path, line):
+    script = tmp_path / "probe.sh"
+    script.write_text(f"#!/usr/bin/env bash\n{line}  # a comment does not hide it\n# nproc in a comment is fine\n")
+    caught = [what for _, code in _code_lines(script) for what, pattern in NOT_ON_A_MAC.items()
+              if re.search(pattern, code)]
+    caught += ["nproc"] * any(re.search(r"\bnproc\b", code) for _, code in _code_lines(script))
+    assert caught, line
+
+
+def test_shellcheck_passes_on_the_scripts():
+    if shutil.which("shellcheck") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run shellcheck (.ci/run installs Debian's shellcheck)")
+        pytest.skip("shellcheck is not installed (Debian: apt-get install shellcheck)")
+    run = subprocess.run(["shellcheck", "--shell=bash", *map(str, SCRIPTS)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr

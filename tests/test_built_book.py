@@ -328,6 +328,25 @@ STANDALONE_CHAPTER = "book/supervised"  # trains two small models and reads MNIS
 CHECK_CELL = "import ganbook, sys\nprint('GANBOOK_AT', ganbook.__file__)\nprint('PYTHON_AT', sys.executable)"
 
 
+def _run_notebook(chapter, venv: Path, tmp_path: Path, real_data: Path):
+    """``chapter`` with :data:`CHECK_CELL` added, run by nbconvert with ``venv``'s Python from a folder
+    outside the clone, with a fresh home and model cache; the executed notebook."""
+    import nbformat
+
+    reader = tmp_path / "reader"
+    reader.mkdir()
+    chapter.cells.append(nbformat.v4.new_code_cell(CHECK_CELL))
+    nbformat.write(chapter, reader / "chapter.ipynb")
+    environment = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path / "home"),
+                   "GANBOOK_DATA_DIR": str(real_data), "GANBOOK_CACHE_DIR": str(tmp_path / "cache"),
+                   "GANBOOK_MODELS_URL": "off", "MPLBACKEND": "Agg", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    run = subprocess.run([str(venv / "bin" / "python"), "-m", "nbconvert", "--to", "notebook", "--execute",
+                          "--ExecutePreprocessor.timeout=900", "--output", "ran.ipynb", "chapter.ipynb"],
+                         cwd=reader, env=environment, capture_output=True, text=True, timeout=1500)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return nbformat.read(reader / "ran.ipynb", as_version=4)
+
+
 def test_a_downloaded_chapter_runs_outside_the_repository_with_only_the_package_wheel(tmp_path, real_data):
     """The chapter's .ipynb download runs in a fresh virtual environment, from a folder outside the clone.
 
@@ -354,24 +373,59 @@ def test_a_downloaded_chapter_runs_outside_the_repository_with_only_the_package_
     (Path(site) / "book-dependencies.pth").write_text(project_site + "\n")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", site,
                     *map(str, wheels.glob("ganbook-*.whl"))], check=True, capture_output=True)
-    reader = tmp_path / "reader"
-    reader.mkdir()
-    chapter = nbformat.read(notebook, as_version=4)
-    chapter.cells.append(nbformat.v4.new_code_cell(CHECK_CELL))
-    nbformat.write(chapter, reader / "chapter.ipynb")
-    environment = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path / "home"),
-                   "GANBOOK_DATA_DIR": str(real_data), "GANBOOK_CACHE_DIR": str(tmp_path / "cache"),
-                   "GANBOOK_MODELS_URL": "off", "MPLBACKEND": "Agg"}
-    run = subprocess.run([str(python), "-m", "nbconvert", "--to", "notebook", "--execute",
-                          "--ExecutePreprocessor.timeout=900", "--output", "ran.ipynb", "chapter.ipynb"],
-                         cwd=reader, env=environment, capture_output=True, text=True, timeout=1200)
-    assert run.returncode == 0, run.stderr[-4000:]
-    ran = nbformat.read(reader / "ran.ipynb", as_version=4)
+    ran = _run_notebook(nbformat.read(notebook, as_version=4), venv, tmp_path, real_data)
     printed = "".join(output.get("text", "") for output in ran.cells[-1].outputs)
     assert f"GANBOOK_AT {site}" in printed and f"PYTHON_AT {python}" in printed, printed
     errors = [output for cell in ran.cells for output in cell.get("outputs", []) if output.output_type == "error"]
     assert not errors
     assert list((tmp_path / "cache" / "models").glob("softmax-regression-*")), "the chapter trained no model"
+
+
+def _pinned_tensorflow() -> str:
+    """pyproject.toml's TensorFlow requirement, as the full distribution (what Colab has installed)."""
+    import tomllib
+
+    dependencies = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    return next(line.split(";")[0].strip() for line in dependencies if line.startswith("tensorflow=="))
+
+
+TENSORFLOWS = {"tensorflow", "tensorflow-cpu", "tensorflow-intel", "tensorflow-macos"}
+
+
+def test_a_chapter_in_colab_installs_ganbook_at_its_commit_beside_the_tensorflow_there(tmp_path, real_data):
+    """A Colab-like environment: a fresh virtual environment with TensorFlow of the pinned version (the
+    full distribution, as Colab has it), Jupyter's kernel and nbconvert. The chapter's downloaded notebook,
+    its install cell pointed at this clone's commit (``git+file://``, as the published notebook points at
+    the repository's), installs ganbook and its other dependencies and runs; afterwards pip lists one
+    TensorFlow distribution. Needs the package registry (CI has it) and this commit's code committed."""
+    import json
+
+    import nbformat
+
+    sys.path.insert(0, str(REPO / "_ext"))
+    import ganbook_repository
+
+    notebook = HTML / "_sources" / f"{STANDALONE_CHAPTER}.ipynb"
+    _need(notebook, "the chapter's notebook download")
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    venv = tmp_path / "colab"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    preinstall = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                                 _pinned_tensorflow(), "ipykernel", "nbconvert"],
+                                capture_output=True, text=True, timeout=900)
+    assert preinstall.returncode == 0, preinstall.stderr[-3000:]
+    chapter = ganbook_repository.published_notebook(json.loads(notebook.read_text()), f"git+file://{REPO}@{commit}")
+    ran = _run_notebook(nbformat.from_dict(chapter), venv, tmp_path, real_data)
+    printed = "".join(output.get("text", "") for output in ran.cells[-1].outputs)
+    assert f"{venv}/lib/" in printed and "site-packages/ganbook" in printed, printed
+    listed = subprocess.run([str(python), "-m", "pip", "list", "--format=json"], capture_output=True,
+                            text=True, check=True).stdout
+    tensorflows = sorted(f"{d['name']} {d['version']}" for d in json.loads(listed)
+                         if d["name"].lower() in TENSORFLOWS)
+    pinned = _pinned_tensorflow().replace("==", " ").rstrip("*")  # "tensorflow 2.21."
+    assert len(tensorflows) == 1 and tensorflows[0].startswith(pinned), tensorflows
 
 
 EXERCISE_KINDS = ("derivation", "computation", "argument")

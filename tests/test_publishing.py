@@ -7,6 +7,7 @@ are absent without one; the notebook download is there either way.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -17,6 +18,8 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "_ext"))
+import ganbook_repository  # noqa: E402
 WORKFLOW = REPO / ".github" / "workflows" / "book.yml"
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 
@@ -78,7 +81,7 @@ def test_binder_installs_what_pyproject_pins_and_the_package():
     assert wanted <= binder, f"binder/requirements.txt lacks or pins differently: {sorted(wanted - binder)}"
     assert any(line.startswith("jupytext") for line in binder), "Binder needs jupytext to open .md chapters"
     python = (REPO / "binder" / "runtime.txt").read_text().strip()
-    assert re.fullmatch(r"python-3\.(10|11|12)", python), f"{python} is outside requires-python"
+    assert re.fullmatch(r"python-3\.(11|12|13)", python), f"{python} is outside requires-python"
     assert "pip install --no-deps ." in (REPO / "binder" / "postBuild").read_text()
 
 
@@ -90,13 +93,19 @@ kernelspec: {display_name: Python 3, language: python, name: python3}
 # A page
 
 ```{code-cell} ipython3
+:tags: [remove-cell]
+# install-ganbook: a marker the downloaded notebook replaces
+```
+
+```{code-cell} ipython3
 print(6 * 7)
 ```
 """
 
 
-def _mini_book(folder: Path, **environment: str) -> str:
-    """Build a one-chapter book with the book's address and download extensions; its page's HTML."""
+def _mini_book(folder: Path, git: bool = False, **environment: str) -> str:
+    """Build a one-chapter book with the book's address and download extensions; its page's HTML.
+    ``git``: the folder is a git clone with one commit."""
     folder.mkdir()
     (folder / "_toc.yml").write_text("format: jb-book\nroot: book/page\n")
     (folder / "book").mkdir()
@@ -105,6 +114,10 @@ def _mini_book(folder: Path, **environment: str) -> str:
         "title": "Mini", "execute": {"execute_notebooks": "force"}, "html": {"use_download_button": True},
         "sphinx": {"local_extensions": {"ganbook_repository": str(REPO / "_ext"),
                                         "ganbook_downloads": str(REPO / "_ext")}}}))
+    if git:
+        for command in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t",
+                                                        "commit", "-q", "-m", "page"]):
+            subprocess.run(["git", "-C", str(folder), *command], check=True, capture_output=True)
     env = {key: value for key, value in os.environ.items()
            if key not in ("GANBOOK_REPOSITORY_URL", "GANBOOK_BASE_URL", "GANBOOK_PDF_LINK")}
     run = subprocess.run([str(JUPYTER_BOOK), "build", str(folder), "-W", "-n", "-q"], capture_output=True,
@@ -114,7 +127,7 @@ def _mini_book(folder: Path, **environment: str) -> str:
 
 
 def test_with_an_address_chapters_have_launch_buttons_a_canonical_link_and_a_sitemap(tmp_path):
-    html = _mini_book(tmp_path / "book", GANBOOK_REPOSITORY_URL="https://github.com/owner/ganbook",
+    html = _mini_book(tmp_path / "book", git=True, GANBOOK_REPOSITORY_URL="https://github.com/owner/ganbook",
                       GANBOOK_PDF_LINK="1")
     assert 'href="https://mybinder.org/v2/gh/owner/ganbook/main?urlpath=lab/tree/book/page.md"' in html
     assert 'href="https://colab.research.google.com/github/owner/ganbook/blob/notebooks/book/page.ipynb"' in html
@@ -122,6 +135,16 @@ def test_with_an_address_chapters_have_launch_buttons_a_canonical_link_and_a_sit
     sitemap = (tmp_path / "book" / "_build" / "html" / "sitemap.xml").read_text()
     assert "<loc>https://owner.github.io/ganbook/book/page.html</loc>" in sitemap
     assert 'href="../_sources/book/page.ipynb"' in html and 'href="../ganbook.pdf"' in html
+    commit = subprocess.run(["git", "-C", str(tmp_path / "book"), "rev-parse", "HEAD"], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    first = _downloaded_cells(tmp_path / "book")[0]
+    assert f"SOURCE = 'git+https://github.com/owner/ganbook@{commit}'" in first, first
+    assert "SOURCE" not in html, "the install cell is removed from the page"
+
+
+def _downloaded_cells(folder: Path) -> list[str]:
+    notebook = json.loads((folder / "_build" / "html" / "_sources" / "book" / "page.ipynb").read_text())
+    return ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
 
 
 def test_without_an_address_nothing_points_to_a_made_up_one(tmp_path):
@@ -130,6 +153,58 @@ def test_without_an_address_nothing_points_to_a_made_up_one(tmp_path):
         assert absent not in html, f"{absent} on a page built without an address (or without a PDF)"
     assert not (tmp_path / "book" / "_build" / "html" / "sitemap.xml").exists()
     assert 'href="../_sources/book/page.ipynb"' in html, "the notebook download needs no address"
+    assert "SOURCE = None" in _downloaded_cells(tmp_path / "book")[0], "no address: the cell installs nothing"
+
+
+INSTALLED_REQUIREMENTS = [  # what importlib.metadata.requires("ganbook") gives for an installed ganbook
+    "tensorflow-cpu==2.21.*; platform_machine == 'x86_64' or platform_machine == 'AMD64'",
+    "tensorflow==2.21.*; platform_machine == 'arm64' or platform_machine == 'aarch64'",
+    "keras==3.15.*", 'jupyter-book==1.0.4.post1; extra == "book"']
+
+
+def _run_install_code(monkeypatch, installed: set[str], source: str | None = "git+https://h/o/b@c0ffee"):
+    """Run the downloaded notebook's install cell with pip stood in for; the pip commands it ran."""
+    import importlib.metadata
+    import importlib.util
+    from types import SimpleNamespace
+
+    commands = []
+    monkeypatch.setattr(subprocess, "run", lambda command, check: commands.append(command[5:]))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.metadata, "distributions",
+                        lambda: [SimpleNamespace(metadata={"Name": name}) for name in installed])
+    monkeypatch.setattr(importlib.metadata, "requires", lambda name: list(INSTALLED_REQUIREMENTS))
+    exec(ganbook_repository.install_code(source), {})
+    return commands
+
+
+def test_the_install_cell_pins_the_commit_and_keeps_an_installed_tensorflow(monkeypatch):
+    colab = _run_install_code(monkeypatch, installed={"TensorFlow", "numpy"})
+    assert colab[0] == ["--no-deps", "ganbook @ git+https://h/o/b@c0ffee"]
+    assert colab[1][0] == "tensorflow==2.21.*; platform_machine == 'x86_64' or platform_machine == 'AMD64'"
+    assert not any(r.startswith("tensorflow-cpu") for r in colab[1]), "a second TensorFlow distribution"
+    assert "keras==3.15.*" in colab[1]
+
+
+def test_the_install_cell_installs_pyprojects_tensorflow_where_there_is_none(monkeypatch):
+    fresh = _run_install_code(monkeypatch, installed={"numpy"})
+    assert fresh[1] == INSTALLED_REQUIREMENTS  # pip evaluates the markers: one TensorFlow per platform
+
+
+def test_the_install_cell_without_a_source_installs_nothing(monkeypatch):
+    assert _run_install_code(monkeypatch, installed=set(), source=None) == []
+
+
+def test_the_install_cell_fits_a_notebook_column_and_only_it_is_replaced():
+    code = ganbook_repository.install_code("git+https://github.com/o/b@" + "f" * 40)
+    assert all(len(line) <= 80 for line in ganbook_repository.INSTALL_CODE.splitlines())
+    compile(code, "install-cell", "exec")
+    notebook = {"cells": [{"cell_type": "code", "source": ["# install-ganbook: x\n"]},
+                          {"cell_type": "code", "source": "print(1)"},
+                          {"cell_type": "markdown", "source": "# install-ganbook: prose"}]}
+    cells = ganbook_repository.published_notebook(notebook, None)["cells"]
+    assert cells[0]["source"] == ganbook_repository.INSTALL_CODE
+    assert [cell["source"] for cell in cells[1:]] == ["print(1)", "# install-ganbook: prose"]
 
 
 def test_the_citation_file_is_valid_and_names_this_version():
