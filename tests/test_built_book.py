@@ -395,7 +395,7 @@ TENSORFLOWS = {"tensorflow", "tensorflow-cpu", "tensorflow-intel", "tensorflow-m
 def test_a_chapter_in_colab_installs_ganbook_at_its_commit_beside_the_tensorflow_there(tmp_path, real_data):
     """A Colab-like environment: a fresh virtual environment with TensorFlow of the pinned version (the
     full distribution, as Colab has it), Jupyter's kernel and nbconvert. The chapter's downloaded notebook,
-    its install cell pointed at this clone's commit (``git+file://``, as the published notebook points at
+    its install cell pointed at this clone's commit (``git+file://localhost/...``, as the published notebook points at
     the repository's), installs ganbook and its other dependencies and runs; afterwards pip lists one
     TensorFlow distribution. Needs the package registry (CI has it) and this commit's code committed."""
     import json
@@ -416,7 +416,7 @@ def test_a_chapter_in_colab_installs_ganbook_at_its_commit_beside_the_tensorflow
                                  _pinned_tensorflow(), "ipykernel", "nbconvert"],
                                 capture_output=True, text=True, timeout=900)
     assert preinstall.returncode == 0, preinstall.stderr[-3000:]
-    chapter = ganbook_repository.published_notebook(json.loads(notebook.read_text()), f"git+file://{REPO}@{commit}")
+    chapter = ganbook_repository.published_notebook(json.loads(notebook.read_text()), f"git+file://localhost{REPO}@{commit}")
     ran = _run_notebook(nbformat.from_dict(chapter), venv, tmp_path, real_data)
     printed = "".join(output.get("text", "") for output in ran.cells[-1].outputs)
     assert f"{venv}/lib/" in printed and "site-packages/ganbook" in printed, printed
