@@ -74,7 +74,8 @@ INSTALL_MARKER = "# install-ganbook:"
 # Kept to 80 columns: Colab shows it. "importlib.invalidate_caches": the next cell imports ganbook.
 INSTALL_CODE = """\
 # Run on its own (Colab, a download)? Install ganbook as of this page's commit,
-# keeping a TensorFlow that is already there (Colab's) instead of adding one.
+# with what the chapters use (its "book" extra: glue), keeping a TensorFlow that
+# is already there (Colab's) instead of adding a second distribution beside it.
 import importlib, importlib.util, subprocess, sys
 from importlib import metadata
 SOURCE = None  # git+<the book's repository>@<commit>, written in by the build
@@ -84,8 +85,14 @@ if importlib.util.find_spec("ganbook") is None and SOURCE:
     tfs = ("tensorflow", "tensorflow-cpu")
     have = {d.metadata["Name"].lower() for d in metadata.distributions()}
     tf = next((name for name in tfs if name in have), None)
-    needs = [tf + r[r.index("=="):] if tf and r.split("=")[0] in tfs else r
-             for r in metadata.requires("ganbook")]
+    needs = []
+    for line in metadata.requires("ganbook"):
+        need, _, marker = (part.strip() for part in line.partition(";"))
+        if tf and need.split("=")[0] in tfs:
+            need = tf + need[need.index("=="):]
+        if marker and 'extra == "book"' not in marker:
+            need += f"; {marker}"
+        needs.append(need)
     subprocess.run([*pip, *needs], check=True)
     importlib.invalidate_caches()
 """

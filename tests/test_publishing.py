@@ -159,7 +159,7 @@ def test_without_an_address_nothing_points_to_a_made_up_one(tmp_path):
 INSTALLED_REQUIREMENTS = [  # what importlib.metadata.requires("ganbook") gives for an installed ganbook
     "tensorflow-cpu==2.21.*; platform_machine == 'x86_64' or platform_machine == 'AMD64'",
     "tensorflow==2.21.*; platform_machine == 'arm64' or platform_machine == 'aarch64'",
-    "keras==3.15.*", 'jupyter-book==1.0.4.post1; extra == "book"']
+    "keras==3.15.*", 'jupyter-book==1.0.4.post1; extra == "book"', 'pytest>=8; extra == "test"']
 
 
 def _run_install_code(monkeypatch, installed: set[str], source: str | None = "git+https://h/o/b@c0ffee"):
@@ -183,12 +183,14 @@ def test_the_install_cell_pins_the_commit_and_keeps_an_installed_tensorflow(monk
     assert colab[0] == ["--no-deps", "ganbook @ git+https://h/o/b@c0ffee"]
     assert colab[1][0] == "tensorflow==2.21.*; platform_machine == 'x86_64' or platform_machine == 'AMD64'"
     assert not any(r.startswith("tensorflow-cpu") for r in colab[1]), "a second TensorFlow distribution"
-    assert "keras==3.15.*" in colab[1]
+    assert "keras==3.15.*" in colab[1] and 'pytest>=8; extra == "test"' in colab[1]
+    assert "jupyter-book==1.0.4.post1" in colab[1], "the chapters import myst_nb: the book extra is installed"
 
 
 def test_the_install_cell_installs_pyprojects_tensorflow_where_there_is_none(monkeypatch):
     fresh = _run_install_code(monkeypatch, installed={"numpy"})
-    assert fresh[1] == INSTALLED_REQUIREMENTS  # pip evaluates the markers: one TensorFlow per platform
+    # pip evaluates the markers (one TensorFlow per platform); the book extra's loses its marker
+    assert fresh[1] == [*INSTALLED_REQUIREMENTS[:3], "jupyter-book==1.0.4.post1", INSTALLED_REQUIREMENTS[4]]
 
 
 def test_the_install_cell_without_a_source_installs_nothing(monkeypatch):
