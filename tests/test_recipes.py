@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 import types
 
 import pytest
@@ -64,11 +65,12 @@ def _reachable(recipe) -> tuple[set, set]:
 
 
 def _methods(cls) -> list:
-    """The functions defined in a ganbook class's body (methods, properties' getters)."""
+    """The functions defined in a ganbook class's body (methods, properties' getters); not those the
+    standard library attaches (Python 3.13's dataclasses set ``__replace__`` to ``dataclasses._replace``)."""
     found = []
     for value in vars(cls).values():
         value = value.fget if isinstance(value, property) else getattr(value, "__func__", value)
-        if inspect.isfunction(value):
+        if inspect.isfunction(value) and value.__module__ not in sys.stdlib_module_names:
             found.append(value)
     return found
 
