@@ -13,7 +13,9 @@ import json
 import logging
 import socket
 import subprocess
+import sys
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -179,8 +181,78 @@ def test_an_unreachable_server_falls_back_to_training(tmp_path, monkeypatch, cap
     with caplog.at_level(logging.INFO, logger="ganbook.cache"):
         result = cache.load_or_train(tiny_recipe())
     assert result.source == cache.TRAINED and CALLS["train"] == 1
-    assert any("not downloaded" in record.getMessage() and "ConnectionError" in record.getMessage()
+    assert any("not downloaded" in record.getMessage() and "Connection refused" in record.getMessage()
                for record in caplog.records)
+
+
+@contextlib.contextmanager
+def misbehaving_server(drip_seconds: float | None):
+    """A loopback server that accepts every connection and then sends, with ``drip_seconds``, an HTTP
+    reply one byte at a time for ever; with None, nothing at all. Yields its address and a list of
+    the connections it accepted."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted, stop = [], threading.Event()
+
+    def talk(connection):
+        with connection:
+            if drip_seconds is None:
+                stop.wait()
+                return
+            reply = b"HTTP/1.0 200 OK\r\nContent-Length: 100000000\r\n\r\n"
+            with contextlib.suppress(OSError):
+                connection.sendall(reply)
+                while not stop.wait(drip_seconds):
+                    connection.sendall(b"x")
+
+    def serve():
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                connection, _ = listener.accept()
+                accepted.append(connection)
+                threading.Thread(target=talk, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/models/", accepted
+    finally:
+        stop.set()
+        listener.close()
+
+
+@pytest.mark.parametrize("drip_seconds", [0.2, None], ids=["drips-a-byte", "never-answers"])
+def test_a_slow_server_is_given_up_at_the_deadline_and_then_skipped(tmp_path, monkeypatch, caplog, drip_seconds):
+    monkeypatch.setattr(remote, "TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr(remote, "INDEX_BYTES", 100_000)  # with MIN_BYTES_PER_SECOND: a 2 s deadline
+    with misbehaving_server(drip_seconds) as (base, accepted), caplog.at_level(logging.DEBUG, logger="ganbook.cache"):
+        monkeypatch.setenv(settings.MODELS_URL_VARIABLE, base)
+        start = time.monotonic()
+        first = cache.load_or_train(tiny_recipe())
+        first_seconds = time.monotonic() - start
+        second = cache.load_or_train(tiny_recipe(units=5))  # another model: the server is not asked
+    assert first.source == second.source == cache.TRAINED and CALLS["train"] == 2
+    assert first_seconds < 2.0 + 1.0 + 10, f"the deadline was not kept: {first_seconds:.1f} s"
+    assert len(accepted) == 1, "the server was asked again after it failed"
+    notes = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO and "not downloaded" in r.getMessage()]
+    assert len(notes) == 1 and "not asking" in notes[0] and "for 15 minutes" in notes[0], notes
+    wanted = "did not arrive within 2 s" if drip_seconds else "timed out"
+    assert wanted in notes[0], notes[0]
+
+
+def test_a_server_that_failed_is_skipped_by_the_builds_other_processes(tmp_path, monkeypatch):
+    monkeypatch.setattr(remote, "TIMEOUT_SECONDS", 0.5)
+    with misbehaving_server(None) as (base, accepted):
+        with pytest.raises(remote.FetchError, match="not asking"):
+            remote.fetch("tiny-0", tmp_path / "a", base)
+        other = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from ganbook import remote\n"
+                                "try:\n    remote.fetch('tiny-1', Path(sys.argv[1]), sys.argv[2])\n"
+                                "except remote.ServerSkipped as error:\n    print('SKIPPED', error)\n",
+                                str(tmp_path / "b"), base], capture_output=True, text=True, timeout=60)
+        assert "SKIPPED" in other.stdout and "failed less than 15 minutes ago" in other.stdout, other
+        assert len(accepted) == 1
+    monkeypatch.setattr(remote, "SKIP_SECONDS", 0)  # once the time is up, it is asked again
+    assert remote.skip_reason(base) is None
 
 
 def test_off_means_no_download_is_tried(monkeypatch):

@@ -371,6 +371,9 @@ def _fetch_published(recipe: Recipe, folder: Path) -> Trained | None:
             if stored["key"] != cache_key(recipe):
                 raise remote.FetchError(f"the archive of {folder.name} holds the entry of another key, "
                                         f"{stored['key']}")
+    except remote.ServerSkipped as error:  # its failure was noted once, when it happened
+        log.debug("%s: %s; training it", recipe.name, error)
+        return None
     except remote.FetchError as error:
         log.info("%s: not downloaded from %s (%s); training it", recipe.name, base, error)
         return None

@@ -16,14 +16,24 @@ member by member, refusing anything but the entry's own files; the cache then ch
 it checks its own (every field present, weights matching their hash, the right key). Any failure
 (no such key, no server, a wrong hash, a damaged archive) raises :class:`FetchError` with the
 reason, and the model is trained as before.
+
+Every download has a deadline for the whole transfer, connection included (:func:`deadline_seconds`:
+:data:`TIMEOUT_SECONDS` plus the archive's size at :data:`MIN_BYTES_PER_SECOND`), so a server that
+drips its reply cannot hang a build. A server that does not answer, refuses, answers with an HTTP
+error or misses the deadline is noted in the cache folder (:data:`UNREACHABLE_FILE`) and not asked
+again for :data:`SKIP_SECONDS` by any process using that cache (the build's chapters and its
+pre-training workers): one line says so, and the models are trained.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import sys
 import tempfile
+import time
+import urllib.request
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -36,13 +46,22 @@ SITE_FOLDER = "models/"          # where the workflow puts the archives, inside 
 INDEX_FILE = "index.json"
 INDEX_FORMAT = 1
 ENTRY_FILES = ("model.weights.h5", "record.json")  # the files of a cache entry (ganbook.cache)
-TIMEOUT_SECONDS = 30             # per request: an unreachable server must not hang a build
+TIMEOUT_SECONDS = 30             # to connect, and for each read: an unreachable server must not hang a build
+MIN_BYTES_PER_SECOND = 100_000   # the slowest transfer waited for: a 20 MB entry may take 230 s in all
+INDEX_BYTES = 1_000_000          # the index's size for its deadline (a few kB in practice)
+CHUNK_BYTES = 1 << 16
+UNREACHABLE_FILE = "models-server-unreachable.json"  # in the cache folder, shared by the build's processes
+SKIP_SECONDS = 15 * 60           # how long a server that failed is not asked again
 MAX_UNPACKED_BYTES = 1 << 30     # the largest entry is about 20 MB; refuse zip bombs
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)  # zip members' date: the same entry packs to the same bytes
 
 
 class FetchError(RuntimeError):
     """An entry could not be fetched; the message says why (and the model is trained instead)."""
+
+
+class ServerSkipped(FetchError):
+    """The server failed shortly before (in this process or another using the same cache): not asked."""
 
 
 def models_url(folder: str | Path | None = None) -> str | None:
@@ -85,17 +104,81 @@ def _pooch():
     return pooch
 
 
-def _download(url: str, known_hash: str | None, folder: Path, name: str) -> Path:
-    pooch = _pooch()
-    downloader = pooch.HTTPDownloader(progressbar=False, timeout=TIMEOUT_SECONDS)
+def deadline_seconds(size_bytes: int) -> float:
+    """The whole time a download of ``size_bytes`` may take, connecting included."""
+    return TIMEOUT_SECONDS + size_bytes / MIN_BYTES_PER_SECOND
+
+
+class _DeadlineDownloader:
+    """A pooch downloader with a deadline for the whole transfer.
+
+    Why our own: pooch's ``HTTPDownloader`` (requests) has only a per-read timeout, which a server
+    sending a byte every few seconds resets for ever. Here every read returns what has arrived
+    (``read1``, waiting at most :data:`TIMEOUT_SECONDS`) and the deadline is checked between reads.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def __call__(self, url: str, output_file, pooch_instance, check_only: bool = False) -> None:
+        end = time.monotonic() + self.seconds
+        with urllib.request.urlopen(url, timeout=min(TIMEOUT_SECONDS, self.seconds)) as reply, \
+                open(output_file, "wb") as out:
+            while chunk := reply.read1(CHUNK_BYTES):
+                out.write(chunk)
+                if time.monotonic() > end:
+                    raise TimeoutError(f"the whole reply did not arrive within {self.seconds:.0f} s")
+
+
+def _unreachable_path() -> Path:
+    return settings.cache_dir() / UNREACHABLE_FILE
+
+
+def _noted_unreachable() -> dict:
     try:
-        return Path(pooch.retrieve(url, known_hash=known_hash, fname=name, path=folder, downloader=downloader))
-    except Exception as error:  # noqa: BLE001 - no server, HTTP errors, a wrong hash: all are reasons
+        noted = json.loads(_unreachable_path().read_text())
+    except (OSError, ValueError):
+        return {}
+    return noted if isinstance(noted, dict) else {}
+
+
+def skip_reason(base: str) -> str | None:
+    """Why ``base`` is not asked now (it failed less than :data:`SKIP_SECONDS` ago), or None."""
+    noted = _noted_unreachable().get(base)
+    if not isinstance(noted, dict) or not isinstance(noted.get("since"), (int, float)):
+        return None
+    if not 0 <= time.time() - noted["since"] < SKIP_SECONDS:
+        return None
+    return str(noted.get("reason", "it failed"))
+
+
+def _note_unreachable(base: str, reason: str) -> None:
+    noted = _noted_unreachable()
+    noted[base] = {"since": time.time(), "reason": reason}
+    try:
+        _unreachable_path().parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(_unreachable_path()) as staging:
+            staging.write_text(json.dumps(noted, indent=1))
+    except OSError:  # a read-only cache: this process still reports the failure
+        pass
+
+
+def _download(base: str, name: str, known_hash: str | None, folder: Path, size_bytes: int) -> Path:
+    pooch = _pooch()
+    url, seconds = base + name, deadline_seconds(size_bytes)
+    try:
+        return Path(pooch.retrieve(url, known_hash=known_hash, fname=Path(name).name, path=folder,
+                                   downloader=_DeadlineDownloader(seconds)))
+    except (OSError, http.client.HTTPException) as error:  # no answer, refused, an HTTP error, the deadline
+        reason = f"{type(error).__name__}: {error}".splitlines()[0]
+        _note_unreachable(base, reason)
+        raise FetchError(f"{url}: {reason}; not asking {base} again for {SKIP_SECONDS // 60} minutes") from None
+    except Exception as error:  # noqa: BLE001 - a wrong hash, anything else: a reason, not a dead server
         raise FetchError(f"{url}: {type(error).__name__}: {error}".splitlines()[0]) from None
 
 
 def _index_entry(base: str, entry_name: str, folder: Path) -> dict:
-    path = _download(base + INDEX_FILE, None, folder, INDEX_FILE)
+    path = _download(base, INDEX_FILE, None, folder, INDEX_BYTES)
     try:
         entries = json.loads(path.read_text())["entries"]
     except (ValueError, KeyError, TypeError) as error:
@@ -136,9 +219,13 @@ def fetch(entry_name: str, target: Path, base: str) -> None:
     Raises :class:`FetchError` with the reason when anything is missing or wrong. The caller checks
     the unpacked entry itself before trusting it.
     """
+    reason = skip_reason(base)
+    if reason is not None:
+        raise ServerSkipped(f"{base} failed less than {SKIP_SECONDS // 60} minutes ago ({reason})")
     with tempfile.TemporaryDirectory(prefix="ganbook-fetch-") as scratch:
         found = _index_entry(base, entry_name, Path(scratch))
-        archive = _download(base + found["archive"], f"sha256:{found['sha256']}", Path(scratch), found["archive"])
+        size = found.get("bytes") if isinstance(found.get("bytes"), int) and found["bytes"] > 0 else INDEX_BYTES
+        archive = _download(base, found["archive"], f"sha256:{found['sha256']}", Path(scratch), size)
         unpack(archive, Path(target))
 
 
