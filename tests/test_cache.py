@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import dataclasses
 import json
 import os
 import stat
@@ -236,6 +237,49 @@ def test_a_record_that_parses_but_is_incomplete_is_retrained(damage):
     again = cache.load_or_train(recipe)
     assert not again.loaded and CALLS["train"] == 2
     assert cache.load_or_train(recipe).loaded, "the retrained entry must replace the damaged one"
+
+
+@pytest.mark.parametrize("field, value, said", [
+    ("history", None, "history is not an object of lists"), ("metrics", "oops", "metrics is not an object of numbers"),
+    ("metrics", {"loss": "low"}, "metrics is not an object of numbers"), ("train_seconds", [1], "not a number"),
+    ("key", 7, "key is not a string"), ("params", [], "params is not an object"), ("seed", "1", "seed is not an integer")])
+def test_a_record_with_a_field_of_the_wrong_type_is_retrained_with_one_line(caplog, field, value, said):
+    recipe = tiny_recipe()
+    cache.load_or_train(recipe)
+    path = cache.entry_dir(recipe) / cache.RECORD_FILE
+    path.write_text(json.dumps({**json.loads(path.read_text()), field: value}))
+    assert not cache.has_entry(recipe)
+    with caplog.at_level("INFO", logger="ganbook.cache"):
+        again = cache.load_or_train(recipe)
+    assert not again.loaded and CALLS["train"] == 2 and isinstance(again.metrics, dict)
+    notes = [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()]
+    assert len(notes) == 1 and said in notes[0], notes
+    assert cache.load_or_train(recipe).loaded
+
+
+def test_a_folder_where_the_weights_file_should_be_is_damage_with_one_line(caplog):
+    recipe = tiny_recipe()
+    cache.load_or_train(recipe)
+    weights = cache.entry_dir(recipe) / cache.WEIGHTS_FILE
+    weights.unlink()
+    weights.mkdir()
+    with caplog.at_level("INFO", logger="ganbook.cache"):
+        again = cache.load_or_train(recipe)
+    assert not again.loaded and CALLS["train"] == 2
+    notes = [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()]
+    assert len(notes) == 1 and "model.weights.h5 is not a file" in notes[0], notes
+    assert cache.load_or_train(recipe).loaded
+
+
+def train_wordy(model, params, seed):
+    return dataclasses.replace(train_tiny(model, params, seed), metrics={"verdict": "fine"})
+
+
+def test_a_recipe_whose_metrics_are_not_numbers_fails_when_it_is_saved():
+    recipe = cache.Recipe("wordy", build_tiny, train_wordy, params={"units": 4, "epochs": 1}, seed=1, data="toy-v1")
+    with pytest.raises(TypeError, match="wordy: record.json: metrics is not an object of numbers"):
+        cache.load_or_train(recipe)
+    assert not cache.entry_dir(recipe).exists()
 
 
 def train_tiny_diverging(model, params, seed):

@@ -225,13 +225,16 @@ def _read_entry(folder: Path, note: bool = True) -> dict[str, Any] | None:
 
     A damaged entry is noted on the log (INFO, so no stderr in a chapter) when ``note`` is true.
     """
-    if not _is_complete(folder):
+    if not folder.exists():
         return None
     try:
+        for name in (RECORD_FILE, WEIGHTS_FILE):
+            if not (folder / name).is_file():
+                raise ValueError(f"{name} is {'not a file' if (folder / name).exists() else 'missing'}")
         stored = json.loads((folder / RECORD_FILE).read_text())
-        missing = [name for name in RECORD_FIELDS if name not in stored]
-        if missing:
-            raise ValueError(f"record.json lacks {', '.join(missing)}")
+        problem = record_problem(stored)
+        if problem:
+            raise ValueError(problem)
         if sha256_of(folder / WEIGHTS_FILE) != stored["weights_sha256"]:
             raise ValueError("the weights do not match their SHA-256")
     except (OSError, ValueError, TypeError) as error:
@@ -239,6 +242,37 @@ def _read_entry(folder: Path, note: bool = True) -> dict[str, Any] | None:
             log.info("cache entry %s is damaged (%s): retraining", folder.name, error)
         return None
     return stored
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# What each field of record.json must be; a record with a field of another type is damaged.
+RECORD_TYPES: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "key": ("a string", lambda value: isinstance(value, str)),
+    "weights_sha256": ("a string", lambda value: isinstance(value, str)),
+    "train_seconds": ("a number", _is_number),
+    "history": ("an object of lists", lambda value: isinstance(value, dict)
+                and all(isinstance(series, list) for series in value.values())),
+    "metrics": ("an object of numbers", lambda value: isinstance(value, dict)
+                and all(_is_number(number) for number in value.values())),
+    "name": ("a string", lambda value: isinstance(value, str)),
+    "params": ("an object", lambda value: isinstance(value, dict)),
+    "seed": ("an integer", lambda value: isinstance(value, int) and not isinstance(value, bool)),
+}
+
+
+def record_problem(stored: Any) -> str | None:
+    """What is wrong with a ``record.json`` (a field missing, or of the wrong type), or None."""
+    if not isinstance(stored, dict):
+        return "record.json is not an object"
+    missing = [name for name in RECORD_FIELDS if name not in stored]
+    if missing:
+        return f"record.json lacks {', '.join(missing)}"
+    wrong = [f"{name} is not {kind}" for name, (kind, fits) in RECORD_TYPES.items()
+             if name in stored and not fits(stored[name])]
+    return f"record.json: {'; '.join(wrong)}" if wrong else None
 
 
 def _load(recipe: Recipe, folder: Path, note: bool = True, source: str = FROM_CACHE) -> Trained | None:
@@ -255,10 +289,6 @@ def _load(recipe: Recipe, folder: Path, note: bool = True, source: str = FROM_CA
         return None
     record = TrainingRecord(history=stored["history"], metrics=stored["metrics"])
     return Trained(model, record, stored["key"], source=source, train_seconds=stored["train_seconds"])
-
-
-def _is_complete(folder: Path) -> bool:
-    return (folder / RECORD_FILE).is_file() and (folder / WEIGHTS_FILE).is_file()
 
 
 def has_entry(recipe: Recipe) -> bool:
@@ -291,6 +321,9 @@ def _save(recipe: Recipe, trained: Trained, folder: Path) -> None:
             "metrics": trained.record.metrics,
             "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
+        problem = record_problem(json.loads(json.dumps(record, default=float)))
+        if problem:  # a recipe whose record could never be loaded again: say so now, not at every load
+            raise TypeError(f"{recipe.name}: {problem}; its train function must return numbers as metrics")
         _write_record(staging / RECORD_FILE, record)
 
 
