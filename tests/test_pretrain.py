@@ -131,6 +131,54 @@ def test_a_killed_worker_fails_promptly_naming_its_model_and_leaves_no_process(m
     assert multiprocessing.active_children() == []
 
 
+def _one_dies_while_another_trains(name):
+    """vae-20's worker is killed a second into its training; the other worker is still training then."""
+    (pretrain._status_dir / str(os.getpid())).write_text(name)
+    time.sleep(1.0)
+    if name == "vae-20":
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(60)
+    return name, 60.0, "trained"
+
+
+def test_a_killed_worker_is_named_alone_not_with_the_models_still_training(monkeypatch):
+    monkeypatch.setattr(pretrain, "train_one", _one_dies_while_another_trains)
+    with pytest.raises(pretrain.WorkerDied) as raised:
+        pretrain.pretrain(["vae-20", "dcgan"], jobs=2, report=lambda line: None)
+    assert "training process of vae-20 died" in str(raised.value) and "dcgan" not in str(raised.value)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_killed_trainer_process_is_named_with_its_signal(monkeypatch, real_data):
+    monkeypatch.delenv(settings.TRAINING_PROCESS_VARIABLE, raising=False)
+    monkeypatch.setattr(zoo, "TRAINER", (sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"))
+    with pytest.raises(RuntimeError, match=r"killed by signal 9 \(SIGKILL, perhaps the out-of-memory killer"):
+        zoo.get("softmax-regression", steps=3, eval_every=3)
+
+
+GET_AND_SAY = "from ganbook import zoo; print('SOURCE', zoo.get('softmax-regression', steps=40, eval_every=20).source)"
+
+
+def test_two_processes_asking_for_one_new_model_report_what_each_did(real_data, monkeypatch):
+    monkeypatch.delenv(settings.TRAINING_PROCESS_VARIABLE, raising=False)
+    runs = [subprocess.Popen([sys.executable, "-c", GET_AND_SAY], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env={**os.environ, settings.MODELS_URL_VARIABLE: "off"}) for _ in range(2)]
+    said = sorted(line.split()[1] for run in runs for line in run.communicate(timeout=600)[0].splitlines()
+                  if line.startswith("SOURCE "))
+    assert said == ["cache", "trained"], "one trained it; the other loaded what the first trained"
+
+
+def test_a_model_trained_by_another_process_after_this_one_looked_is_reported_as_loaded(real_data, monkeypatch):
+    """The race of two callers, made deterministic: the entry appears after ``find`` looked, so the
+    trainer process finds it in the cache, trains nothing, and says so."""
+    short = {"steps": 20, "eval_every": 10}
+    monkeypatch.setenv(settings.TRAINING_PROCESS_VARIABLE, "1")
+    zoo.get("softmax-regression", **short)  # "the other process" trains it
+    monkeypatch.delenv(settings.TRAINING_PROCESS_VARIABLE)
+    monkeypatch.setattr(zoo, "find", lambda made: None)  # this one looked just before it was saved
+    assert zoo.get("softmax-regression", **short).source == "cache"
+
+
 def test_the_command_exits_when_its_parent_is_killed(tmp_path):
     # SIGKILL to the build script cannot be passed on: the pre-training notices that its parent is gone
     pid_file = tmp_path / "pid"

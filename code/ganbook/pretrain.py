@@ -119,8 +119,17 @@ def _start_worker(status_dir: str, parent: int) -> None:
     global _status_dir
     _status_dir = Path(status_dir)
     exit_when_orphaned(parent)
+    signal.signal(signal.SIGTERM, _forget_note_and_exit)
     _log_to_stdout()
     one_thread_each()
+
+
+def _forget_note_and_exit(signum, frame) -> None:
+    """A worker stopped by the pool (because another one died) takes its note along: the notes left
+    then name the model whose worker died, not every model in progress."""
+    if _status_dir is not None:
+        (_status_dir / str(os.getpid())).unlink(missing_ok=True)
+    os._exit(128 + signum)
 
 
 # TensorFlow threads per worker, for its operations and between them. By default each process
@@ -198,7 +207,8 @@ def _train_in_workers(order: list[str], jobs: int, report) -> list[tuple[str, fl
                     done.append(future.result())
                     report(_describe(done[-1]))
         except BaseException as error:  # a failed training, a dead worker, an interrupt: stop the rest now
-            executor.shutdown(wait=False, cancel_futures=True)
+            # a broken pool has already stopped the other workers (SIGTERM): wait until they have gone
+            executor.shutdown(wait=isinstance(error, BrokenProcessPool), cancel_futures=True)
             _stop_workers()
             if isinstance(error, BrokenProcessPool):
                 lost = ", ".join(_in_progress(Path(status_dir))) or "a model"
@@ -266,7 +276,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if len(args.names) != 1:
             print("ganbook.pretrain: --params needs exactly one recipe name", file=sys.stderr)
             return 2
-        print(_describe(train_variant(args.names[0], json.loads(args.params), args.retrain)), flush=True)
+        outcome = train_variant(args.names[0], json.loads(args.params), args.retrain)
+        from ganbook import zoo
+
+        print(_describe(outcome), flush=True)
+        print(f"{zoo.SOURCE_LINE}{outcome[2]}", flush=True)  # what zoo.get then reports
         return 0
     try:
         jobs = args.jobs if args.jobs is not None else default_jobs()

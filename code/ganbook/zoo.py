@@ -11,6 +11,7 @@ import dataclasses
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -18,10 +19,13 @@ from typing import Any
 
 from ganbook import cache as cache_module
 from ganbook import remote, settings
-from ganbook.cache import TRAINED, Recipe, Trained, find, load_or_train
+from ganbook.cache import FROM_CACHE, TRAINED, Recipe, Trained, find, load_or_train
 
-# The command that trains one model in a fresh one-thread process (see ganbook.pretrain).
+# The command that trains one model in a fresh one-thread process (see ganbook.pretrain), and the
+# line it ends with: whether it trained the model or, another process having trained it meanwhile,
+# loaded it from the cache.
 TRAINER = (sys.executable, "-m", "ganbook.pretrain")
+SOURCE_LINE = "ganbook-source: "
 
 
 def _registry() -> dict[str, Callable[[], Recipe]]:
@@ -62,8 +66,8 @@ def get(name: str, retrain: bool = False, **overrides: Any) -> Trained:
         found = find(made)  # waits while another process trains it
         if found is not None:
             return found
-    train_in_trainer(name, overrides, retrain)
-    return dataclasses.replace(load_or_train(made), source=TRAINED)
+    source = train_in_trainer(name, overrides, retrain)
+    return dataclasses.replace(load_or_train(made), source=source)
 
 
 def _show_cache_notes() -> None:
@@ -92,14 +96,31 @@ class _ToCurrentStdout(logging.StreamHandler):
         pass
 
 
-def train_in_trainer(name: str, overrides: dict[str, Any], retrain: bool = False) -> None:
+def train_in_trainer(name: str, overrides: dict[str, Any], retrain: bool = False) -> str:
     """Run ``python -m ganbook.pretrain name --params overrides`` and wait; its output only on failure.
 
-    The trainer does not look for the model on the server again (this process just did).
+    Returns what the trainer did (``Trained.source``): :data:`~ganbook.cache.TRAINED`, or
+    :data:`~ganbook.cache.FROM_CACHE` when another process trained the model while it waited for
+    the entry's lock. The trainer does not look for the model on the server again (this process
+    just did).
     """
     command = [*TRAINER, name, "--params", json.dumps(overrides, default=list)] + (["--retrain"] if retrain else [])
     environment = {**os.environ, settings.MODELS_URL_VARIABLE: remote.OFF}
     run = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
     if run.returncode != 0:
         raise RuntimeError(f"training {name} {overrides or ''} in a trainer process failed "
-                           f"(exit {run.returncode}):\n{(run.stderr or run.stdout)[-4000:]}")
+                           f"({exit_description(run.returncode)}):\n{(run.stderr or run.stdout)[-4000:]}")
+    said = [line[len(SOURCE_LINE):].strip() for line in run.stdout.splitlines() if line.startswith(SOURCE_LINE)]
+    return said[-1] if said and said[-1] in (TRAINED, FROM_CACHE) else TRAINED
+
+
+def exit_description(returncode: int) -> str:
+    """A process's exit status in words: ``exit 1``, or the signal that killed it and what may have sent it."""
+    if returncode >= 0:
+        return f"exit {returncode}"
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        name = "an unknown signal"
+    killer = ", perhaps the out-of-memory killer: try fewer processes" if -returncode == signal.SIGKILL else ""
+    return f"killed by signal {-returncode} ({name}{killer})"
