@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -14,7 +15,7 @@ import pytest
 
 import numpy as np
 
-from ganbook import bench, pretrain, recipes, settings, zoo
+from ganbook import bench, cache, pretrain, recipes, settings, zoo
 
 
 def test_training_order_follows_the_declared_order_then_unknown_names_alphabetically():
@@ -234,6 +235,16 @@ def test_a_model_not_in_the_cache_is_trained_by_a_trainer_process_once(monkeypat
     assert again.loaded and len(calls) == 1
     for a, b in zip(first.model.get_weights(), again.model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_numpy_numbers_reach_the_trainer_process_as_json(monkeypatch, real_data):
+    sent = []
+    monkeypatch.delenv(settings.TRAINING_PROCESS_VARIABLE, raising=False)
+    monkeypatch.setattr(zoo, "find", lambda made: None)
+    monkeypatch.setattr(zoo, "train_in_trainer", lambda name, overrides, retrain: sent.append(json.dumps(overrides)))
+    monkeypatch.setattr(zoo, "load_or_train", lambda made: cache.Trained(None, None, "k", source="cache", train_seconds=0.0))
+    zoo.get("softmax-regression", steps=np.int64(20), eval_every=np.int64(10))
+    assert sent == ['{"steps": 20, "eval_every": 10}']
 
 
 def test_a_training_process_trains_in_itself(monkeypatch, real_data):

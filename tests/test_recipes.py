@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import inspect
+import json
 import sys
 import types
 
+import numpy as np
 import pytest
 
 from ganbook import cache, recipes, zoo
@@ -188,3 +190,14 @@ def test_a_models_cache_key_says_which_precision_trained_it(monkeypatch):
         monkeypatch.setattr(recipes.machine, "native_bfloat16", lambda: native)
         keys[native] = cache.cache_key(zoo.recipe("dcgan"))
     assert keys[True] != keys[False]
+
+
+def test_numpy_numbers_as_parameters_key_the_same_model_as_python_numbers():
+    for steps in np.arange(50, 51):  # np.int64, as an np.arange loop hands them out
+        from_numpy = zoo.recipe("softmax-regression", steps=steps, learning_rate=np.float32(0.5), seed=np.int64(3))
+    plain = zoo.recipe("softmax-regression", steps=50, learning_rate=0.5, seed=3)
+    assert cache.cache_key(from_numpy) == cache.cache_key(plain)
+    assert type(from_numpy.params["steps"]) is int and type(from_numpy.seed) is int
+    assert json.dumps({"steps": from_numpy.params["steps"]}) == '{"steps": 50}', "what a trainer process is sent"
+    nested = cache.plain_value({"hidden": (np.int32(8), [np.float64(0.25)]), "grid": np.array([1, 2])})
+    assert nested == {"hidden": (8, [0.25]), "grid": [1, 2]} and type(nested["hidden"][0]) is int

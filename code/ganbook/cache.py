@@ -72,13 +72,31 @@ class Recipe:
     work: Callable[[Any, Mapping[str, Any]], Any] | None = None
 
     def with_params(self, **overrides: Any) -> Recipe:
-        """A copy with some hyper-parameters (or ``seed``) replaced; unknown names are an error."""
+        """A copy with some hyper-parameters (or ``seed``) replaced; unknown names are an error.
+
+        NumPy numbers and arrays become Python numbers and lists (``np.int64(50)`` from an
+        ``np.arange`` loop is ``50``): the same model has the same key whatever the caller passed.
+        """
+        overrides = {name: plain_value(value) for name, value in overrides.items()}
         seed = overrides.pop("seed", self.seed)
         unknown = set(overrides) - set(self.params)
         if unknown:
             raise TypeError(f"recipe {self.name!r} has no parameter(s) {sorted(unknown)}; it has {sorted(self.params)}")
         return Recipe(self.name, self.build, self.train, {**self.params, **overrides}, seed, self.data, self.code,
                       self.work)
+
+
+def plain_value(value: Any) -> Any:
+    """``value`` with NumPy scalars and arrays, also inside lists, tuples and dicts, as Python ones."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain_value(item) for item in value)
+    if isinstance(value, dict):
+        return {key: plain_value(item) for key, item in value.items()}
+    return value
 
 
 # Where a model came from: the local cache, the published models (ganbook.remote), or training now.

@@ -34,6 +34,24 @@ def one_hot(labels: np.ndarray, classes: int = 10) -> np.ndarray:
     return np.eye(classes, dtype=np.float32)[labels]
 
 
+def check_training_input(data: Any, **counts: Any) -> None:
+    """Refuse, before anything trains, what would otherwise train silently wrong or fail obscurely:
+    a count (``batch_size=0``, ``epochs=0``) below 1, which Keras replaces by its default or ends in a
+    ``KeyError``; no examples; NaN or infinite values, which would surface as a "diverged" loss.
+    ``data``: an array, or a tuple of arrays (images and labels)."""
+    for name, value in counts.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+    for array in data if isinstance(data, (tuple, list)) else (data,):
+        array = np.asarray(array)
+        if array.ndim == 0 or len(array) == 0:
+            raise ValueError(f"the training data are empty (shape {array.shape}): nothing to train on")
+        bad = array.size - int(np.isfinite(array).sum()) if array.dtype.kind == "f" else 0
+        if bad:
+            raise ValueError(f"the training data contain {bad} NaN or infinite values (of {array.size}): "
+                             "clean or drop those examples first")
+
+
 def epoch_batches(x: np.ndarray, y: np.ndarray, batch_size: int, rng: np.random.Generator):
     """Yield the full batches of one shuffled pass over (x, y); a batch larger than the data is an error."""
     if not 1 <= batch_size <= len(x):
@@ -99,6 +117,7 @@ def train_classifier(model: keras.Model, loss_fn: Callable, train: tuple[np.ndar
     Inputs are (n, 784) float32 arrays and integer labels. ``jit_compile`` compiles the training
     step with XLA: faster for dense networks on CPU, about twice slower for convolutional ones here.
     """
+    check_training_input(train[0], steps=steps, batch_size=batch_size, eval_every=eval_every)
     x_train, y_train = np.asarray(train[0], np.float32), one_hot(train[1])
     x_test, y_test = np.asarray(test[0], np.float32), one_hot(test[1])
     if x_train.ndim != 2 or x_train.shape[1] != model.input_shape[-1]:
@@ -163,6 +182,7 @@ def fit_unsupervised(model: keras.Model, x_train: np.ndarray, x_val: np.ndarray 
     ``jit_compile=True`` compiles the step with XLA, which measured faster for dense models on CPU
     (``"auto"`` leaves the choice to Keras).
     """
+    check_training_input(x_train, epochs=epochs, batch_size=batch_size, steps_per_execution=steps_per_execution)
     x_train = np.asarray(x_train, np.float32)
     expected = _example_shape(model)
     if expected is not None and x_train.shape[1:] != expected:
@@ -184,6 +204,7 @@ def fit_classifier(model: keras.Model, train: tuple[np.ndarray, np.ndarray],
     Used where the model itself augments its inputs in training
     (:func:`ganbook.models.classifier.build_pet_classifier`). ``jit_compile``: XLA on or off.
     """
+    check_training_input(train[0], epochs=epochs, batch_size=batch_size)
     steps = epochs * (len(train[0]) // batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps, alpha=decay_to)
     model.compile(optimizer=keras.optimizers.Adam(schedule),
@@ -265,6 +286,8 @@ def fit_gan(model: keras.Model, x: np.ndarray, *, epochs: int, batch_size: int, 
     after each of ``score_epochs`` (:class:`ScoredEpochs`). A GAN that averages its generator's
     weights ends with the average.
     """
+    check_training_input(x, epochs=epochs, batch_size=batch_size, steps_per_execution=steps_per_execution,
+                         snapshot_count=snapshot_count)
     model.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                   g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                   jit_compile=jit_compile, steps_per_execution=steps_per_execution)
@@ -295,6 +318,8 @@ def fit_wgan(model: keras.Model, x: np.ndarray, *, epochs: int, batch_size: int,
     steps). History: per-epoch means of the critic's loss, its W1 estimate E f(x) - E f(G(z)),
     the gradient penalty and the generator's loss; snapshots as in :func:`fit_gan`.
     """
+    check_training_input(x, epochs=epochs, batch_size=batch_size, steps_per_execution=steps_per_execution,
+                         snapshot_count=snapshot_count)
     beta_1, beta_2 = betas
     model.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2),
                   g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2),
@@ -319,6 +344,7 @@ def refine_critic(model: keras.Model, x: np.ndarray, *, steps: int, batch_size: 
     Training ends with a generator step, which lowers the current critic's score gap; a few critic
     steps more show how far below a critic trained against the final generator it was.
     """
+    check_training_input(x, steps=steps, batch_size=batch_size)
     beta_1, beta_2 = betas
     model.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2),
                   g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2))

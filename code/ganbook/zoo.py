@@ -58,6 +58,7 @@ def get(name: str, retrain: bool = False, **overrides: Any) -> Trained:
     (:func:`train_in_trainer`) unless this process is one, so that a chapter, a reader's notebook and
     the build's workers all get the same weights. ``source`` says which of the three happened.
     """
+    overrides = cache_module.plain_value(overrides)  # NumPy numbers as Python ones: for the key and the trainer
     made = recipe(name, **overrides)
     if settings.in_training_process():
         return load_or_train(made, retrain=retrain)
