@@ -5,16 +5,7 @@
 # install the packages listed in TEX_PACKAGES yourself, or set GANBOOK_SKIP_PDF=1.
 set -euo pipefail
 
-# Relative cache and data folders mean the caller's folder: make them absolute once, before the
-# cd below, so the pre-training (run from the repository root) and the chapters (run from book/)
-# use the same folders.
-for variable in GANBOOK_CACHE_DIR GANBOOK_DATA_DIR; do
-  value="${!variable:-}"
-  case "$value" in
-    "" | /*) ;;
-    *) export "$variable=$PWD/$value" ;;
-  esac
-done
+caller="$PWD"  # relative cache and data folders mean this folder (made absolute below)
 cd "$(dirname "$0")/.."
 TEX_PACKAGES="$(cat scripts/tex-packages.txt)"  # one list, also read by .github/workflows/book.yml
 
@@ -22,6 +13,17 @@ TEX_PACKAGES="$(cat scripts/tex-packages.txt)"  # one list, also read by .github
 # project's own .venv/ (created on the first run); "$PY" is its interpreter.
 source scripts/python-env.sh
 ganbook_env book
+# Relative cache and data folders mean the caller's folder, and a leading ~ the home folder (also
+# when quoted, as a CI "env:" block passes it): made absolute once, with Python's expanduser as the
+# package itself does, so the pre-training (run from here) and the chapters (run from book/) agree.
+for variable in GANBOOK_CACHE_DIR GANBOOK_DATA_DIR; do
+  value="${!variable:-}"
+  if [ -n "$value" ]; then
+    value=$("$PY" -c 'import os, sys; print(os.path.join(sys.argv[1], os.path.expanduser(sys.argv[2])))' \
+      "$caller" "$value")
+    export "$variable=$value"
+  fi
+done
 # A bad GANBOOK_TRAIN_JOBS stops the build now, not after the chapters have run.
 "$PY" -m ganbook.pretrain --check
 

@@ -133,6 +133,13 @@ def test_relative_cache_and_data_folders_are_made_absolute_once(project):
     assert log_lines(project, "pretrain")[0].endswith(f"GANBOOK_CACHE_DIR={project}/my-cache")
 
 
+def test_a_quoted_tilde_in_the_cache_folder_means_the_home_folder(project):
+    status, output = run_build(project, GANBOOK_CACHE_DIR="~/my-cache")
+    assert status == 0, output
+    assert log_lines(project, "pretrain")[0].endswith(f"GANBOOK_CACHE_DIR={project.parent}/my-cache")
+    assert not any(path.name == "~" for path in project.rglob("~")), "a folder literally named ~"
+
+
 def test_an_unsupported_active_environment_is_named(project, tmp_path):
     python = tmp_path / "env" / "bin" / "python"
     python.write_text("#!/usr/bin/env bash\necho 'Python 3.9.0'\nexit 1\n")
