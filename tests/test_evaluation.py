@@ -318,3 +318,20 @@ def test_radii_and_ball_membership_match_brute_force_distances_across_chunks(mon
 def test_precision_recall_refuses_features_of_different_sizes():
     with pytest.raises(ValueError, match="feature sizes differ"):
         evaluation.precision_recall(np.zeros((5, 3)), np.zeros((5, 4)))
+
+
+def test_precision_recall_refuses_non_finite_radii_instead_of_reporting_zero():
+    rng = np.random.default_rng(6)
+    real, fake = rng.normal(size=(20, 3)), rng.normal(size=(20, 3))
+    with pytest.raises(ValueError, match="real_radii has 20 non-finite values"):
+        evaluation.precision_recall(real, fake, real_radii=np.full(20, np.nan))
+    with pytest.raises(ValueError, match="one radius per centre: 5 radii for 20 centres"):
+        evaluation.precision_recall(real, fake, real_radii=np.ones(5))
+
+
+def test_precision_recall_takes_lists_and_names_a_one_dimensional_set():
+    rng = np.random.default_rng(7)
+    real, fake = rng.normal(size=(12, 2)), rng.normal(size=(12, 2))
+    assert evaluation.precision_recall(real.tolist(), fake.tolist(), k=2) == evaluation.precision_recall(real, fake, k=2)
+    with pytest.raises(ValueError, match=r"generated_features must be a 2-d array .* got shape \(12,\)"):
+        evaluation.precision_recall(real, fake[:, 0])

@@ -41,7 +41,7 @@ def test_parzen_converges_to_the_true_density_in_one_dimension():
 
 def test_parzen_evaluation_picks_a_sigma_from_the_grid_and_rejects_bad_input():
     rng = np.random.default_rng(2)
-    samples, valid, test = rng.normal(size=(500, 3)), rng.normal(size=(100, 3)), rng.normal(size=(100, 3))
+    samples, valid, test = rng.uniform(size=(500, 3)), rng.uniform(size=(100, 3)), rng.uniform(size=(100, 3))
     result = metrics.parzen_evaluation(samples, valid, test)
     assert result["sigma"] in metrics.PARZEN_SIGMAS and result["standard_error"] > 0
     with pytest.raises(ValueError, match="same D"):
@@ -136,3 +136,32 @@ def test_importance_weighted_bound_rejects_bad_input(x, k, chunk, match):
     # the checks come before the model is called, so no model is needed
     with pytest.raises(ValueError, match=match):
         metrics.importance_weighted_bound(None, None, x, k, chunk=chunk)
+
+
+def test_parzen_evaluation_refuses_raw_8_bit_pixels_naming_the_fix():
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(0, 256, size=(50, 784)).astype(np.uint8)
+    with pytest.raises(ValueError, match=r"samples must hold pixels in \[0, 1\], found \[0, 255\]: divide 8-bit"):
+        metrics.parzen_evaluation(pixels, pixels / 255.0, pixels / 255.0)
+    with pytest.raises(ValueError, match=r"test must hold pixels in \[0, 1\], found \[-0.5"):
+        metrics.parzen_evaluation(pixels / 255.0, pixels / 255.0, pixels / 255.0 - 0.5)
+
+
+@pytest.mark.parametrize("call, match", [
+    pytest.param(lambda: metrics.parzen_evaluation(np.full(784, 0.5), SAMPLES, SAMPLES),
+                 r"samples must be a 2-d array \(n, D\): one flattened example per row, got shape \(784,\)",
+                 id="Parzen 1-d samples"),
+    pytest.param(lambda: metrics.parzen_log_likelihood([[0.1, 0.2]], [[0.1, 0.3]], 0.1, batch_size=0),
+                 "batch_size must be a whole number of at least 1, got 0", id="Parzen batch 0"),
+    pytest.param(lambda: metrics.parzen_log_likelihood(SAMPLES, TEST, 0.1, batch_size=-5),
+                 "batch_size must be a whole number of at least 1, got -5", id="Parzen negative batch"),
+    pytest.param(lambda: metrics.importance_weighted_bound(None, None, np.ones((2, 4)), k=1, batch_size=0),
+                 "batch_size must be a whole number of at least 1, got 0", id="IWAE batch 0"),
+    pytest.param(lambda: metrics.importance_weighted_bound(None, None, np.ones(4), k=1),
+                 r"x must be a 2-d array", id="IWAE 1-d"),
+    pytest.param(lambda: metrics.kmeans_centroids(SAMPLES, 3, batch_size=0),
+                 "batch_size must be a whole number of at least 1", id="k-means batch 0"),
+])
+def test_metrics_name_a_wrong_shape_or_batch_size(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -220,7 +220,7 @@ def neighbourhood_radii(features: np.ndarray, k: int = PRECISION_RECALL_NEIGHBOU
     Chunked matrix products in NumPy (one call; scikit-learn's neighbour search would add a
     dependency for it).
     """
-    features = finite_array("features", features)
+    features = finite_array("features", features, ndim=2)
     if not 1 <= k < len(features):
         raise ValueError(f"k must be between 1 and {len(features) - 1} (the other rows), got {k}")
     norms = (features * features).sum(1)
@@ -239,7 +239,10 @@ def share_inside(points: np.ndarray, centres: np.ndarray, radii: np.ndarray) -> 
 
     Point p is inside ball i when |p|^2 - 2 p . c_i + |c_i|^2 - r_i^2 <= 0.
     """
-    points, centres = finite_array("points", points), finite_array("centres", centres)
+    points, centres = finite_array("points", points, ndim=2), finite_array("centres", centres, ndim=2)
+    radii = finite_array("radii", radii, ndim=1)
+    if len(radii) != len(centres):
+        raise ValueError(f"one radius per centre: {len(radii)} radii for {len(centres)} centres")
     offsets = (centres * centres).sum(1) - np.square(radii)
     inside = np.empty(len(points), bool)
     for start in range(0, len(points), DISTANCE_ROWS):
@@ -263,11 +266,15 @@ def precision_recall(real_features: np.ndarray, generated_features: np.ndarray,
     many generated sets.
     Shown in the chapter comparing generators (book/comparison.md).
     """
+    real_features = finite_array("real_features", real_features, ndim=2)
+    generated_features = finite_array("generated_features", generated_features,
+                                      ndim=2)
     if real_features.shape[1:] != generated_features.shape[1:]:
         raise ValueError(f"feature sizes differ: {real_features.shape} "
                          f"against {generated_features.shape}")
     if real_radii is None:
         real_radii = neighbourhood_radii(real_features, k)
+    real_radii = finite_array("real_radii", real_radii, ndim=1)
     precision = share_inside(generated_features, real_features,
                              real_radii)
     recall = share_inside(real_features, generated_features,

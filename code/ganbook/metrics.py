@@ -14,14 +14,18 @@ import tensorflow as tf
 from ganbook.models.likelihoods import bernoulli_log_likelihood, gaussian_log_density
 
 
-def finite_array(name: str, values, dtype=np.float64) -> np.ndarray:
-    """``values`` as a ``dtype`` array; a ValueError naming ``name`` if it is empty or holds NaN or inf.
+def finite_array(name: str, values, dtype=np.float64, ndim: int | None = None) -> np.ndarray:
+    """``values`` as a ``dtype`` array; a ValueError naming ``name`` if it is empty, holds NaN or inf,
+    or (given ``ndim``) has another number of dimensions.
 
     A NaN that reached a score would not raise: it would turn the score into NaN, or, through
     an arg max, silently pick the wrong bandwidth. One pass of ``np.isfinite``; no copy when
     ``values`` already has the dtype.
     """
     array = np.asarray(values, dtype)
+    if ndim is not None and array.ndim != ndim:
+        rows = " (n, D): one flattened example per row" if ndim == 2 else ""
+        raise ValueError(f"{name} must be a {ndim}-d array{rows}, got shape {array.shape}")
     if array.size == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}): there is nothing to evaluate")
     bad = array.size - np.count_nonzero(np.isfinite(array))
@@ -29,6 +33,24 @@ def finite_array(name: str, values, dtype=np.float64) -> np.ndarray:
         raise ValueError(f"{name} has {bad} non-finite values (NaN or inf) among {array.size}: "
                          "find the step that produced them (a diverged model?) or drop them")
     return array
+
+
+def unit_pixels(name: str, values) -> np.ndarray:
+    """``values`` as a float32 (n, D) array of flattened images with pixels in [0, 1] (raw 8-bit
+    pixels, 0-255, are refused: the bandwidths and likelihoods assume [0, 1])."""
+    array = finite_array(name, values, np.float32, ndim=2)
+    low, high = float(array.min()), float(array.max())
+    if low < 0.0 or high > 1.0:
+        raise ValueError(f"{name} must hold pixels in [0, 1], found [{low:.4g}, {high:.4g}]"
+                         + (": divide 8-bit images by 255" if high > 1.0 else ""))
+    return array
+
+
+def count(name: str, value) -> int:
+    """``value`` if it is a whole number of at least 1 (a batch size, a number of samples), else a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+    return int(value)
 
 
 def importance_weighted_bound(encode, decoder_logits, x: np.ndarray, k: int,
@@ -43,9 +65,8 @@ def importance_weighted_bound(encode, decoder_logits, x: np.ndarray, k: int,
     combined with a running log-sum-exp; one compiled call per batch.
     Shown in the chapter on variational autoencoders (book/vae.md).
     """
-    x = finite_array("x", x, np.float32)
-    if x.ndim != 2:
-        raise ValueError(f"x must have shape (n, D), got {x.shape}")
+    x = finite_array("x", x, np.float32, ndim=2)
+    batch_size = count("batch_size", batch_size)
     if not np.all((x == 0) | (x == 1)):
         raise ValueError("the Bernoulli likelihood needs binary images: "
                          "binarise them first")
@@ -129,10 +150,11 @@ def parzen_log_likelihoods(samples: np.ndarray, x: np.ndarray, sigmas,
 
     Shown in the chapter on generative adversarial networks (book/gan.md).
     """
-    samples = finite_array("samples", samples, np.float32)
-    x = finite_array("x", x, np.float32)
+    samples = finite_array("samples", samples, np.float32, ndim=2)
+    x = finite_array("x", x, np.float32, ndim=2)
+    batch_size = count("batch_size", batch_size)
     sigmas = np.atleast_1d(finite_array("sigmas", sigmas))
-    if samples.ndim != 2 or x.ndim != 2 or samples.shape[1] != x.shape[1]:
+    if samples.shape[1] != x.shape[1]:
         raise ValueError(f"samples and x must be (n, D) and (m, D) with the "
                          f"same D, got {samples.shape}, {x.shape}")
     if not np.all(sigmas > 0):
@@ -165,12 +187,14 @@ def parzen_evaluation(samples: np.ndarray, validation: np.ndarray,
                       ) -> dict[str, float]:
     """Goodfellow et al. (2014)'s protocol: sigma chosen on validation data.
 
-    Returns the test mean ± s.e. at that sigma.
+    Returns the test mean ± s.e. at that sigma. Every set holds flattened
+    images with pixels in [0, 1].
 
     Shown in the chapter on generative adversarial networks (book/gan.md).
     """
-    validation = finite_array("validation", validation, np.float32)
-    test = finite_array("test", test, np.float32)
+    samples = unit_pixels("samples", samples)
+    validation = unit_pixels("validation", validation)
+    test = unit_pixels("test", test)
     validation_scores = parzen_log_likelihoods(
         samples, validation, sigmas).mean(axis=1)
     best = float(np.asarray(sigmas)[int(np.argmax(validation_scores))])
@@ -188,8 +212,8 @@ def kmeans_centroids(x: np.ndarray, k: int, iterations: int = 5, seed: int = 0,
     Used for the critique of Theis et al. (2016): cluster centres are not samples of any model,
     yet a Parzen window on them scores well.
     """
-    x = finite_array("x", x, np.float32)
-    if x.ndim != 2 or not 1 <= k <= len(x):
+    x, batch_size = finite_array("x", x, np.float32, ndim=2), count("batch_size", batch_size)
+    if not 1 <= k <= len(x):
         raise ValueError(f"x must be (n, D) with 1 <= k <= n, got x of shape {x.shape} and k = {k}")
     rng = np.random.default_rng(seed)
     centroids = x[rng.choice(len(x), size=k, replace=False)].copy()
