@@ -152,6 +152,42 @@ def test_page_renders_in_chromium(page, server, browser):
     assert not serious, f"{page}: console errors {serious}"
 
 
+NAVIGATION_PAGE = "book/gan"  # a long chapter: both sidebars have links
+DRAWERS = {".primary-toggle": "#pst-primary-sidebar-modal", ".secondary-toggle": "#pst-secondary-sidebar-modal"}
+
+
+def test_the_chapters_and_on_this_page_buttons_open_their_drawers_on_a_phone(server, browser):
+    """At phone width both header buttons are tapped: each opens its drawer, with links, and Escape closes it
+    (pydata-sphinx-theme 0.17 left them dead; _static/ganbook-sidebars.js passes their clicks on)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    tab.goto(f"{server}/{NAVIGATION_PAGE}.html", wait_until="load")
+    for button, drawer in DRAWERS.items():
+        visible = tab.locator(f"{button}:visible")
+        assert visible.count() == 1, f"{button}: {visible.count()} visible buttons at phone width"
+        visible.tap()
+        tab.wait_for_function(f"() => document.querySelector('{drawer}').open", timeout=5_000)
+        assert tab.locator(f"{drawer} a:visible").count() > 0, f"{drawer} opened empty"
+        tab.screenshot(path=str(SCREENSHOTS / f"phone-{button.strip('.')}.png"))
+        tab.keyboard.press("Escape")
+        tab.wait_for_function(f"() => !document.querySelector('{drawer}').open", timeout=5_000)
+    tab.close()
+
+
+def test_the_chapters_button_hides_and_shows_the_sidebar_on_a_laptop(server, browser):
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    tab.goto(f"{server}/{NAVIGATION_PAGE}.html", wait_until="load")
+    article = "() => document.querySelector('.bd-main').getBoundingClientRect().width"
+    shown = tab.evaluate(article)
+    tab.locator(".primary-toggle:visible").click()
+    tab.wait_for_function(f"() => ({article})() > {shown} + 100", timeout=5_000)
+    tab.wait_for_function("() => getComputedStyle(document.querySelector('#pst-primary-sidebar')).visibility"
+                          " == 'hidden'", timeout=5_000)
+    tab.locator(".primary-toggle:visible").click()
+    tab.wait_for_function(f"() => ({article})() == {shown}", timeout=5_000)
+    tab.close()
+
+
 class _Figures(html.parser.HTMLParser):
     """Every image of a page's article: its alt text and the number of the figure holding it, if any."""
 
