@@ -174,6 +174,24 @@ def test_the_chapters_and_on_this_page_buttons_open_their_drawers_on_a_phone(ser
     tab.close()
 
 
+PHONE_WIDTH = 390
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_scrolls_sideways_on_a_phone(page, server, browser):
+    """At 390 px the page is no wider than the screen: wide code, outputs and tables scroll inside
+    their own boxes, captions wrap."""
+    tab = browser.new_page(viewport={"width": PHONE_WIDTH, "height": 844}, is_mobile=True)
+    tab.goto(f"{server}/{page}.html", wait_until="load")
+    width = tab.evaluate("() => document.documentElement.scrollWidth")
+    widest = tab.evaluate(f"""() => Array.from(document.querySelectorAll('.bd-article *'))
+        .filter(e => e.getBoundingClientRect().right > {PHONE_WIDTH} + 1)
+        .filter(e => !e.closest('pre, .highlight, .cell_output, .table-wrapper, mjx-container, .MathJax, .output'))
+        .slice(0, 3).map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').slice(0, 60))""")
+    tab.close()
+    assert width <= PHONE_WIDTH, f"{page}: {width} px wide at {PHONE_WIDTH} px, e.g. {widest}"
+
+
 def test_the_chapters_button_hides_and_shows_the_sidebar_on_a_laptop(server, browser):
     tab = browser.new_page(viewport={"width": 1280, "height": 900})
     tab.goto(f"{server}/{NAVIGATION_PAGE}.html", wait_until="load")
