@@ -49,6 +49,8 @@ _ganbook_find_python() {
     found="$found $cand ($path: $version)"
   done
   echo "ganbook needs Python $(_ganbook_requires); found:${found:- no python3 or python on the PATH}." >&2
+  echo "(The range is where every pinned dependency has wheels: $(_ganbook_tensorflow) stops at the" >&2
+  echo "upper bound, the book's theme, sphinx-book-theme 1.3, starts at the lower one.)" >&2
   echo "Install a supported Python, or point GANBOOK_PYTHON at one (GANBOOK_PYTHON=python3.12)." >&2
   return 1
 }
