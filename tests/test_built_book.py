@@ -130,6 +130,7 @@ def test_page_renders_in_chromium(page, server, browser):
     tab = browser.new_page(viewport={"width": 1280, "height": 900})
     console_errors, failed = [], []
     tab.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda error: console_errors.append(f"uncaught: {error}"))  # a script's own error
     tab.on("requestfailed", lambda r: failed.append(r.url))
     tab.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     tab.goto(f"{server}/{page}.html", wait_until="load")
