@@ -93,9 +93,17 @@ def test_wrong_input_shape_is_reported():
 
 def test_nan_loss_is_reported():
     model = classifier.build_mlp(8)
+    x = np.random.default_rng(0).normal(size=(20, 784)).astype(np.float32) * 1e3
+    y = np.arange(20) % 10
+    with pytest.raises(FloatingPointError, match="lower the learning rate"):  # a step of 1e38 overflows
+        train_classifier(model, classifier.loss_function("cross-entropy"), (x, y), (x, y), steps=2,
+                         batch_size=10, learning_rate=1e38, eval_every=1, seed=0)
+
+
+def test_nan_inputs_are_named_not_blamed_on_the_learning_rate():
     x = np.full((20, 784), np.nan, np.float32)
-    with pytest.raises(FloatingPointError, match="lower the learning rate"):
-        train_classifier(model, classifier.loss_function("cross-entropy"), (x, np.zeros(20, int)),
+    with pytest.raises(ValueError, match="the training data contain 15680 NaN or infinite values"):
+        train_classifier(classifier.build_mlp(8), classifier.loss_function("cross-entropy"), (x, np.zeros(20, int)),
                          (x, np.zeros(20, int)), steps=2, batch_size=10, learning_rate=0.1, eval_every=1, seed=0)
 
 
