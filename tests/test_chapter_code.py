@@ -47,3 +47,35 @@ def test_exercises_are_numbered_only_from_their_own_chapter():
             if not label.startswith(f"ex-{path.stem}-"):
                 crossing.append(f"{path.name}: {label}")
     assert not crossing, crossing
+
+
+# The build's machinery: a reader sees the computation, and the guards and glue that tie the prose to
+# it stay in cells removed from the page (QuantEcon's convention).
+MACHINERY = re.compile(r"\b(results\.claim|results\.record|glue)\(")
+_TAGS = re.compile(r"^:tags:\s*\[([^\]]*)\]|^\s*tags:\s*\[([^\]]*)\]", re.M)
+
+
+def visible_machinery(text: str) -> list[tuple[int, str]]:
+    """(line number, line) of each guard or glue call in a code cell the page shows."""
+    found = []
+    for cell in _CODE_CELL.finditer(text):
+        tags = " ".join(filter(None, (t for match in _TAGS.finditer(cell.group(1)) for t in match.groups())))
+        if "remove-cell" in tags or "remove-input" in tags:
+            continue
+        first = text.count("\n", 0, cell.start(1)) + 1
+        found += [(first + i, line.strip()) for i, line in enumerate(cell.group(1).splitlines())
+                  if MACHINERY.search(line)]
+    return found
+
+
+def test_visible_machinery_is_found_and_removed_cells_are_not():
+    text = ("```{code-cell} ipython3\nx = 1\nresults.claim(x == 1, 'one')\n```\n"
+            "```{code-cell} ipython3\n:tags: [remove-cell]\nglue('x', x, display=False)\n```\n"
+            "```{code-cell} ipython3\n:tags: [hide-input]\nglue('y', 2)\n```\n")
+    assert visible_machinery(text) == [(3, "results.claim(x == 1, 'one')"), (11, "glue('y', 2)")]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+def test_no_cell_the_page_shows_calls_a_guard_or_glue(chapter):
+    shown = [f"{chapter.name}:{number}: {line}" for number, line in visible_machinery(chapter.read_text())]
+    assert not shown, "guards and glue belong in cells tagged remove-cell:\n" + "\n".join(shown)
