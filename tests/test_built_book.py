@@ -175,6 +175,29 @@ def test_the_chapters_and_on_this_page_buttons_open_their_drawers_on_a_phone(ser
     tab.close()
 
 
+MATH_PAGES = [page for page in PAGES if page.startswith("book/")]
+
+
+@pytest.mark.parametrize("page", MATH_PAGES)
+def test_every_displayed_equation_fits_the_desktop_column(page, server, browser):
+    """At 1280 px each displayed equation is no wider than the column it sits in (wider ones were cut
+    off, their number drawn over the cut); long ones are broken with aligned or gathered."""
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    tab.goto(f"{server}/{page}.html", wait_until="load")
+    if tab.evaluate("() => document.querySelectorAll('.math').length") == 0:
+        tab.close()
+        return
+    tab.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
+    tab.evaluate("() => MathJax.startup.promise")
+    wide = tab.evaluate("""() => Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+        .map(m => ({need: m.querySelector('mjx-math').getBoundingClientRect().width,
+                    have: (m.closest('.math') || m.parentElement).getBoundingClientRect().width,
+                    tex: MathJax.startup.document.getMathItemsWithin(m)[0].math.slice(0, 70)}))
+        .filter(e => e.need > e.have + 1)""")
+    tab.close()
+    assert not wide, f"{page}: equations wider than the column: {wide}"
+
+
 PHONE_WIDTH = 390
 
 
