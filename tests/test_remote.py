@@ -308,7 +308,7 @@ def test_zoo_get_prints_why_it_trains_when_the_server_lacks_the_model(tmp_path, 
     remote.pack([], tmp_path / "empty")
     calls = []
     monkeypatch.delenv(settings.TRAINING_PROCESS_VARIABLE, raising=False)
-    monkeypatch.setattr(zoo, "train_in_trainer", lambda *args: calls.append(args))
+    monkeypatch.setattr(zoo, "train_in_trainer", lambda *args: calls.append(args) or cache.TRAINED)
     monkeypatch.setattr(zoo, "load_or_train", lambda made: cache.train_fresh(made))
     with serving(tmp_path / "empty") as base:
         monkeypatch.setenv(settings.MODELS_URL_VARIABLE, base)

@@ -36,19 +36,21 @@ _CLASSIFIER_CODE = (*_MNIST_CODE, *(f"ganbook.models.classifier:{name}" for name
                         "FEATURE_LAYER")),
                     "ganbook.train:train_classifier",
                     "ganbook.train:compiled_step", "ganbook.train:compiled_evaluator", "ganbook.train:epoch_batches",
-                    "ganbook.train:one_hot")
-_UNSUPERVISED_CODE = ("ganbook.train:fit_unsupervised", "ganbook.train:_example_shape", "ganbook.train:history_record")
+                    "ganbook.train:one_hot", "ganbook.train:check_training_input")
+_UNSUPERVISED_CODE = ("ganbook.train:fit_unsupervised", "ganbook.train:_example_shape", "ganbook.train:history_record",
+                      "ganbook.train:check_training_input")
 # What a GAN recipe's trained weights depend on besides its build and train functions.
 _GAN_CODE = (*(f"ganbook.models.gan:{name}" for name in ("GAN", "discriminator_loss", "generator_loss",
                                                          "dense_network")),
              "ganbook.models.noise", "ganbook.recipes:_fit_gan", "ganbook.train:fit_gan",
              "ganbook.train:without_remapping",
-             "ganbook.train:GeneratorSnapshots", "ganbook.train:ScoredEpochs", "ganbook.train:history_record")
+             "ganbook.train:GeneratorSnapshots", "ganbook.train:ScoredEpochs", "ganbook.train:history_record",
+             "ganbook.train:check_training_input")
 # The VAE family's shared pieces (the reparameterisation, the KL, the likelihood, the seeded noise).
 _VAE_CODE = ("ganbook.models.vae:Sampling", "ganbook.models.vae:kl_to_standard_normal",
              "ganbook.models.likelihoods:bernoulli_log_likelihood", "ganbook.models.noise")
 _IWAE_CODE = ("ganbook.metrics:importance_weighted_bound", "ganbook.models.likelihoods",
-              "ganbook.metrics:mean_and_standard_error", "ganbook.metrics:finite_array")
+              "ganbook.metrics:mean_and_standard_error", "ganbook.metrics:finite_array", "ganbook.metrics:count")
 
 
 # ----------------------------------------------------------------------------- classifiers
@@ -550,7 +552,7 @@ _WGAN_CODE = ("ganbook.models.wgan", *(f"ganbook.models.gan:{name}" for name in 
                   "GAN", "dense_network", "FixedScale", "discriminator_loss", "generator_loss")),
               "ganbook.models.noise", "ganbook.recipes:_fit_wgan", "ganbook.train:fit_wgan",
               "ganbook.train:without_remapping", "ganbook.train:GeneratorSnapshots",
-              "ganbook.train:history_record")
+              "ganbook.train:history_record", "ganbook.train:check_training_input")
 
 
 def _fit_wgan(model, x: np.ndarray, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -663,6 +665,7 @@ def pet_classifier() -> Recipe:
     return Recipe("pet-classifier", _build_pet_classifier, _train_pet_classifier, params, seed=0,
                   data=data.cats_dogs_fingerprint(32),
                   code=(*_PETS_CODE, "ganbook.train:fit_classifier", "ganbook.train:history_record",
+                        "ganbook.train:check_training_input",
                         *(f"ganbook.models.classifier:{name}" for name in ("build_pet_classifier", "PET_CLASSES",
                                                                            "FEATURE_LAYER"))),
                   work=_epochs_work(_PET_TRAIN, _PET_VALIDATION))
