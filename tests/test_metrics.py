@@ -145,6 +145,8 @@ def test_parzen_evaluation_refuses_raw_8_bit_pixels_naming_the_fix():
         metrics.parzen_evaluation(pixels, pixels / 255.0, pixels / 255.0)
     with pytest.raises(ValueError, match=r"test must hold pixels in \[0, 1\], found \[-0.5"):
         metrics.parzen_evaluation(pixels / 255.0, pixels / 255.0, pixels / 255.0 - 0.5)
+    gaussian = rng.normal(size=(50, 4))  # other data, with bandwidths of their own: any finite values
+    assert metrics.parzen_evaluation(gaussian, gaussian, gaussian, sigmas=[0.5, 1.0])["sigma"] in (0.5, 1.0)
 
 
 @pytest.mark.parametrize("call, match", [

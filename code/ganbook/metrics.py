@@ -46,6 +46,11 @@ def unit_pixels(name: str, values) -> np.ndarray:
     return array
 
 
+def flat_rows(name: str, values) -> np.ndarray:
+    """``values`` as a finite float32 (n, D) array: one flattened example per row."""
+    return finite_array(name, values, np.float32, ndim=2)
+
+
 def count(name: str, value) -> int:
     """``value`` if it is a whole number of at least 1 (a batch size, a number of samples), else a ValueError."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -187,14 +192,15 @@ def parzen_evaluation(samples: np.ndarray, validation: np.ndarray,
                       ) -> dict[str, float]:
     """Goodfellow et al. (2014)'s protocol: sigma chosen on validation data.
 
-    Returns the test mean ± s.e. at that sigma. Every set holds flattened
-    images with pixels in [0, 1].
+    Returns the test mean ± s.e. at that sigma. With the default ``sigmas``
+    every set holds flattened images with pixels in [0, 1].
 
     Shown in the chapter on generative adversarial networks (book/gan.md).
     """
-    samples = unit_pixels("samples", samples)
-    validation = unit_pixels("validation", validation)
-    test = unit_pixels("test", test)
+    # the default bandwidths are for pixels in [0, 1]; other data bring theirs
+    check = unit_pixels if sigmas is PARZEN_SIGMAS else flat_rows
+    samples = check("samples", samples)
+    validation, test = check("validation", validation), check("test", test)
     validation_scores = parzen_log_likelihoods(
         samples, validation, sigmas).mean(axis=1)
     best = float(np.asarray(sigmas)[int(np.argmax(validation_scores))])
