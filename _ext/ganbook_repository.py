@@ -118,7 +118,8 @@ def published_notebook(notebook: dict, source: str | None) -> dict:
     """``notebook`` (nbformat JSON) with its install cell holding :func:`install_code` for ``source``."""
     for cell in notebook.get("cells", []):
         text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        if cell.get("cell_type") == "code" and text.startswith(INSTALL_MARKER):
+        # the marker, or the cell written by an earlier pass (a downloaded notebook, rewritten for a source)
+        if cell.get("cell_type") == "code" and text.startswith((INSTALL_MARKER, INSTALL_CODE.splitlines()[0])):
             cell["source"] = install_code(source)
     return notebook
 

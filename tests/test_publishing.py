@@ -206,6 +206,8 @@ def test_the_install_cell_fits_a_notebook_column_and_only_it_is_replaced():
                           {"cell_type": "markdown", "source": "# install-ganbook: prose"}]}
     cells = ganbook_repository.published_notebook(notebook, None)["cells"]
     assert cells[0]["source"] == ganbook_repository.INSTALL_CODE
+    again = ganbook_repository.published_notebook({"cells": cells}, "git+file://localhost/r@c")["cells"]
+    assert "SOURCE = 'git+file://localhost/r@c'" in again[0]["source"], "a written cell is rewritten too"
     assert [cell["source"] for cell in cells[1:]] == ["print(1)", "# install-ganbook: prose"]
 
 
