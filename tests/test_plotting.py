@@ -107,3 +107,36 @@ def test_tile_rejects_zero_columns_and_curves_reject_empty_series():
         plotting.tile(GREY, columns=0)
     with pytest.raises(ValueError, match="at least one value"):
         plotting.curves({"loss": []})
+
+
+OKABE_ITO = {"#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9", "#000000", "#f0e442"}
+
+
+def test_the_book_style_is_okabe_ito_with_a_different_line_style_for_each_neighbouring_colour():
+    with plt.style.context(plotting.STYLE):
+        cycle = plt.rcParams["axes.prop_cycle"].by_key()
+    colours = [c.lower() if c.startswith("#") else "#" + c.lower() for c in cycle["color"]]
+    assert set(colours) == OKABE_ITO and len(colours) == len(OKABE_ITO)
+    styles = cycle["linestyle"]
+    assert all(styles[i] != styles[i + 1] for i in range(len(styles) - 1)), styles
+    assert len(set(styles[:4])) == 4, "the first four lines of a plot differ in style, not only colour"
+
+
+def test_the_book_style_draws_no_text_smaller_than_the_legible_minimum():
+    with plt.style.context(plotting.STYLE):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1], label="a line")
+        ax.set_title("title")
+        ax.set_xlabel("x")
+        ax.legend()
+        fig.canvas.draw()
+        sizes = [text.get_fontsize() for text in fig.findobj(plt.Text) if text.get_text()]
+        dpi = plt.rcParams["figure.dpi"]
+    assert sizes and min(sizes) >= plotting.SMALLEST_FONT_POINTS, sizes
+    assert dpi == 100  # the pixels per inch that FIGURE_MAX_WIDTH_INCHES assumes
+
+
+def test_captioned_images_fit_the_widest_figure_the_book_shows():
+    with plt.style.context(plotting.STYLE):
+        fig = plotting.captioned_images(GREY, ["a", "b", "c", "d"], columns=8)
+    assert fig.get_size_inches()[0] <= plotting.FIGURE_MAX_WIDTH_INCHES

@@ -1,4 +1,9 @@
-"""Figures for the book: image grids and training curves. matplotlib and numpy only; no training here."""
+"""Figures for the book: its style, image grids and training curves. matplotlib and numpy only; no training here.
+
+Every chapter draws in the book's style, ``plt.style.use(STYLE)`` (the style sheet ``book.mplstyle``
+beside this module): a colour-blind-safe palette in which each colour has its own line style, and
+text that stays legible at the size a figure is shown (at most ``FIGURE_MAX_WIDTH_INCHES`` wide).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,10 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+STYLE = "ganbook.book"
+FIGURE_MAX_WIDTH_INCHES = 9.0  # shown in the HTML's 672-pixel column at 0.75 of its size or more
+SMALLEST_FONT_POINTS = 12       # 9 points or more at that size
 
 # Float images may overshoot [0, 1] by float rounding (a sigmoid in float32, say), never by more.
 PIXEL_TOLERANCE = 1e-6
@@ -118,7 +127,7 @@ def captioned_images(images: np.ndarray, captions: Sequence[str], columns: int =
     for ax, image, caption in zip(axes.flat, images, captions):
         ax.imshow(image, cmap="gray_r" if image.ndim == 2 else None, vmin=0, vmax=_brightest(image),
                   interpolation="nearest")
-        ax.set_title(caption, fontsize=8, y=-0.28)
+        ax.set_title(caption, y=-0.32)
     if title:
         fig.suptitle(title)
     return fig
