@@ -282,6 +282,34 @@ def test_every_figure_is_numbered_and_described(page):
         assert len(alt.split()) >= 5 and not _looks_like_a_file_name(alt), f"{where}: alt text {alt!r}"
 
 
+# The smallest text a figure is drawn with (ganbook/book.mplstyle), in CSS pixels at the figure's own
+# size, and the smallest a reader should meet on a laptop: 9 points.
+SMALLEST_FIGURE_TEXT_PX = 12 * 100 / 72   # 12 points at 100 pixels per inch
+LEGIBLE_PX = 9 * 96 / 72                  # 9 points in CSS pixels
+
+
+@pytest.mark.parametrize("page", [page for page in PAGES if page.startswith("book/")])
+def test_every_figure_shows_its_text_legibly_on_a_laptop_and_opens_at_full_size(page, server, browser):
+    """Multi-panel figures drawn 10-13 inches wide were shown at 672 pixels, their text about 6 pixels
+    tall; on a phone a tap opens the figure at full size (_static/ganbook-figures.js)."""
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    tab.goto(f"{server}/{page}.html", wait_until="load")
+    tab.wait_for_function("() => [...document.images].every(image => image.complete)", timeout=10_000)
+    figures = tab.evaluate("""() => [...document.querySelectorAll("article figure img")].map(image => ({
+        src: image.getAttribute("src"), natural: image.naturalWidth, shown: image.clientWidth,
+        link: image.closest("a") ? image.closest("a").href : null, full: image.src}))""")
+    tab.close()
+    problems = []
+    for figure in figures:
+        text_px = SMALLEST_FIGURE_TEXT_PX * figure["shown"] / figure["natural"]
+        if text_px < LEGIBLE_PX - 0.05:
+            problems.append(f"{figure['src']}: {figure['natural']} px drawn, {figure['shown']} px shown, "
+                            f"text {text_px:.1f} px")
+        if figure["link"] != figure["full"]:
+            problems.append(f"{figure['src']}: does not open at full size (link {figure['link']})")
+    assert not problems, problems
+
+
 def test_the_pdf_has_the_figures_of_the_html():
     """The same figure numbers in both, so that a talk citing "Figure 6.2" means one figure."""
     _need(HTML, "the HTML book")

@@ -79,3 +79,52 @@ def test_visible_machinery_is_found_and_removed_cells_are_not():
 def test_no_cell_the_page_shows_calls_a_guard_or_glue(chapter):
     shown = [f"{chapter.name}:{number}: {line}" for number, line in visible_machinery(chapter.read_text())]
     assert not shown, "guards and glue belong in cells tagged remove-cell:\n" + "\n".join(shown)
+
+
+# Figures: every chapter draws in the book's style (ganbook/book.mplstyle), and no cell shrinks its
+# text below that style's smallest size or draws a figure wider than the column shows legibly.
+STYLE_CALL = 'plt.style.use("ganbook.book")'
+_DRAWS = re.compile(r"\b(plt\.(?!style)|plotting\.)")
+_SMALL_TEXT = re.compile(r"fontsize=(?:(\d+(?:\.\d+)?)|\"(?:small|x-small|xx-small|smaller)\")")
+_FIGSIZE = re.compile(r"figsize=\((\d+(?:\.\d+)?),")
+
+
+def test_the_style_call_names_the_package_style():
+    from ganbook import plotting
+    assert STYLE_CALL == f'plt.style.use("{plotting.STYLE}")'
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+def test_a_chapter_that_draws_uses_the_book_style_first(chapter):
+    code = "\n".join(line for _, line in code_cell_lines(chapter.read_text()))
+    first_drawing = _DRAWS.search(code)
+    if first_drawing is None:
+        return
+    assert STYLE_CALL in code[:first_drawing.start()], f"{chapter.name} draws before {STYLE_CALL}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+def test_no_figure_has_smaller_text_or_a_wider_canvas_than_the_book_style_allows(chapter):
+    from ganbook import plotting
+    found = []
+    for number, line in code_cell_lines(chapter.read_text()):
+        for size in _SMALL_TEXT.finditer(line):
+            if size.group(1) is None or float(size.group(1)) < plotting.SMALLEST_FONT_POINTS:
+                found.append(f"{chapter.name}:{number}: {size.group(0)}")
+        for width in _FIGSIZE.finditer(line):
+            if float(width.group(1)) > plotting.FIGURE_MAX_WIDTH_INCHES:
+                found.append(f"{chapter.name}:{number}: {width.group(0)}")
+    assert not found, found
+
+
+@pytest.mark.parametrize("line, problems", [('ax.set_title(t, fontsize=8)', 1), ('legend(fontsize="small")', 1),
+                                            ('legend(fontsize=12)', 0), ('plt.subplots(figsize=(10, 3))', 1),
+                                            ('plt.subplots(1, 2, figsize=(9, 3))', 0)])
+def test_the_figure_checks_see_small_text_and_wide_canvases(line, problems, tmp_path):
+    chapter = tmp_path / "chapter.md"
+    chapter.write_text(f"```{{code-cell}} ipython3\n{line}\n```\n")
+    if problems:
+        with pytest.raises(AssertionError):
+            test_no_figure_has_smaller_text_or_a_wider_canvas_than_the_book_style_allows(chapter)
+    else:
+        test_no_figure_has_smaller_text_or_a_wider_canvas_than_the_book_style_allows(chapter)

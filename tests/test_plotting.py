@@ -140,3 +140,32 @@ def test_captioned_images_fit_the_widest_figure_the_book_shows():
     with plt.style.context(plotting.STYLE):
         fig = plotting.captioned_images(GREY, ["a", "b", "c", "d"], columns=8)
     assert fig.get_size_inches()[0] <= plotting.FIGURE_MAX_WIDTH_INCHES
+
+
+def test_label_clusters_writes_each_label_at_the_median_of_its_points():
+    fig, ax = plt.subplots()
+    points = np.array([[0.0, 0.0], [2.0, 2.0], [10.0, 0.0], [10.0, 4.0], [10.0, 2.0]])
+    plotting.label_clusters(ax, points, np.array([7, 7, 3, 3, 3]))
+    placed = {text.get_text(): text.get_position() for text in ax.texts}
+    assert placed == {"3": (10.0, 2.0), "7": (1.0, 1.0)}
+
+
+def test_label_clusters_names_mismatched_points_and_labels():
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match=r"shape \(n, 2\) and n labels"):
+        plotting.label_clusters(ax, np.zeros((3, 2)), np.zeros(4))
+
+
+def test_annotated_heatmap_writes_every_value_and_centres_its_colours():
+    fig, ax = plt.subplots()
+    values = [[10.0, 12.5], [7.5, 10.0]]
+    image = plotting.annotated_heatmap(ax, values, ["a", "b"], ["0", "1"], centre=10, template="{:.1f}")
+    assert sorted(text.get_text() for text in ax.texts) == ["10.0", "10.0", "12.5", "7.5"]
+    assert image.norm(10.0) == pytest.approx(0.5)  # the centre gets the colour map's midpoint
+    assert image.norm(12.5) == pytest.approx(1.0) and image.norm(7.5) == pytest.approx(0.0)
+
+
+def test_annotated_heatmap_names_a_shape_that_does_not_match_its_labels():
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match=r"shape \(2, 2\), but there are 3 rows"):
+        plotting.annotated_heatmap(ax, [[1, 2], [3, 4]], ["a", "b", "c"], ["0", "1"], centre=2)

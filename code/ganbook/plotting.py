@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import colors, patheffects
 
 STYLE = "ganbook.book"
 FIGURE_MAX_WIDTH_INCHES = 9.0  # shown in the HTML's 672-pixel column at 0.75 of its size or more
@@ -131,3 +132,39 @@ def captioned_images(images: np.ndarray, captions: Sequence[str], columns: int =
     if title:
         fig.suptitle(title)
     return fig
+
+
+def label_clusters(ax, points: np.ndarray, labels: np.ndarray) -> None:
+    """Write each label at the median of its points, so that a scatter plot coloured by label
+    names its clusters without colour too."""
+    points, labels = np.asarray(points), np.asarray(labels)
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) != len(labels):
+        raise ValueError(f"need points of shape (n, 2) and n labels, got {points.shape} and {labels.shape}")
+    outline = [patheffects.withStroke(linewidth=3, foreground="white")]
+    for label in np.unique(labels):
+        x, y = np.median(points[labels == label], axis=0)
+        ax.text(x, y, str(label), ha="center", va="center", fontweight="bold", path_effects=outline)
+
+
+def annotated_heatmap(ax, values, rows: Sequence[str], columns: Sequence[str], centre: float,
+                      template: str = "{:.2f}", cmap: str = "PuOr_r"):
+    """A table of numbers drawn as cells, each with its value written in, shaded by a diverging,
+    colour-blind-safe colour map whose white midpoint is ``centre``.
+
+    It compares many sets over the same categories, where grouped bars would have to be told
+    apart by colour alone.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.shape != (len(rows), len(columns)):
+        raise ValueError(f"values have shape {values.shape}, but there are {len(rows)} rows "
+                         f"and {len(columns)} columns")
+    reach = max(float(np.max(np.abs(values - centre))), np.finfo(float).tiny)
+    image = ax.imshow(values, cmap=cmap, norm=colors.Normalize(centre - reach, centre + reach),
+                      aspect="auto")
+    ax.set_xticks(range(len(columns)), columns)
+    ax.set_yticks(range(len(rows)), rows)
+    for (i, j), value in np.ndenumerate(values):
+        dark = np.mean(image.cmap(image.norm(value))[:3]) < 0.5
+        ax.text(j, i, template.format(value), ha="center", va="center",
+                color="white" if dark else "black")
+    return image
