@@ -8,7 +8,7 @@ otherwise the clone's ``origin`` remote when that is a web-hosted repository
 of a local path, or a folder that is not a git clone, has neither: nothing is made up.
 
 Used by the book's Sphinx extensions (repository and launch buttons, canonical links, the
-sitemap) and by :mod:`ganbook.remote` (the published models): stdlib only.
+sitemap) and by ``ganbook.remote`` (the published models): stdlib only.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ recipe's batch size, learning rate, XLA setting and steps per call, so the bench
 models the book trains. Throughput is measured after a warm-up (compilation excluded) on real
 MNIST batches (random pixels for cats and dogs, random codes for the latent GAN); GFLOP/s counts
 the multiply-adds of every Dense, Conv2D and Conv2DTranspose layer in a training step
-(:mod:`ganbook.flops`, each recipe's ``work``).
+(``ganbook.flops``, each recipe's ``work``).
 
-:func:`build_efficiency` reads the model cache of the last build: each recipe's whole arithmetic
+``build_efficiency`` reads the model cache of the last build: each recipe's whole arithmetic
 (training and evaluations), its training seconds, and for the build the aggregate GFLOP/s over the
 time during which any model was training, against the matmul peak. The reproducibility appendix
 prints the same table for the build the reader holds.
@@ -99,7 +99,7 @@ def build_efficiency(peak_gflops: float, names: Sequence[str] | None = None) -> 
     The aggregate divides all cached models' FLOPs by the time during which at least one of them
     was training (the union of their training intervals): when one build trained them side by
     side, the training phase's own time. ``one_run`` says whether no idle gap of more than
-    :data:`SEPARATE_RUNS_GAP_SECONDS` lies between the first start and the last end.
+    ``SEPARATE_RUNS_GAP_SECONDS`` lies between the first start and the last end.
     """
     rows = []
     for name in names or zoo.names():

@@ -1,6 +1,6 @@
 """The trained-model cache: return a trained model for a recipe, training it only when needed.
 
-A :class:`Recipe` says how to build a model and how to train it. Its cache key hashes
+A ``Recipe`` says how to build a model and how to train it. Its cache key hashes
 everything that could change the trained weights: the recipe's name, hyper-parameters and
 seed, a fingerprint of its data, and the source code of the functions and modules that build
 and train it (as syntax, so documentation edits keep the key).
@@ -53,12 +53,12 @@ class Recipe:
     """How to make one trained model.
 
     ``build(params)`` returns a built, untrained ``keras.Model``; ``train(model, params, seed)``
-    trains it in place and returns a :class:`TrainingRecord`. ``data`` fingerprints the
+    trains it in place and returns a ``TrainingRecord``. ``data`` fingerprints the
     training data; ``code`` names the modules, functions and constants (beyond ``build`` and
     ``train``, whose own source is always hashed) that the trained weights depend on: a
     module name hashes the whole file, ``"module:function"`` just that function (or class),
     ``"module:CONSTANT"`` the constant's value. ``work(model, params)``, if given, counts the
-    training's arithmetic (a :class:`ganbook.flops.Work`) for the benchmark and the appendix; it
+    training's arithmetic (a ``ganbook.flops.Work``) for the benchmark and the appendix; it
     does not change the weights, so it is not part of the key.
     """
 
@@ -107,8 +107,8 @@ _PROVENANCE = {FROM_CACHE: "loaded from the model cache", DOWNLOADED: "downloade
 
 @dataclass
 class Trained:
-    """A trained model with its record; ``source`` says where it came from (:data:`FROM_CACHE`,
-    :data:`DOWNLOADED` or :data:`TRAINED`)."""
+    """A trained model with its record; ``source`` says where it came from (``FROM_CACHE``,
+    ``DOWNLOADED`` or ``TRAINED``)."""
 
     model: Any
     record: TrainingRecord
@@ -166,7 +166,7 @@ def _top_level_definition(path: Path, name: str) -> ast.AST | None:
 
 def _source_of(entry: str) -> bytes:
     """What ``entry`` hashes: a module's or a function's or class's code (see
-    :func:`_without_documentation`), or a constant's value.
+    ``_without_documentation``), or a constant's value.
 
     Entries are ``"package.module"``, ``"package.module:function"`` or ``"package.module:CONSTANT"``.
     """
@@ -393,7 +393,7 @@ def _training_lock(folder: Path):
     """Hold an exclusive lock on ``folder``'s entry while checking and training it.
 
     Two processes that need the same untrained model (the parallel pre-training of
-    :mod:`ganbook.pretrain`, two builds sharing a cache) then train it once: the second waits
+    ``ganbook.pretrain``, two builds sharing a cache) then train it once: the second waits
     and loads the first one's entry. ``filelock`` locks on every platform.
     """
     locks = settings.cache_dir() / "locks"

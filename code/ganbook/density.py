@@ -106,14 +106,14 @@ def generator_jacobians(generator, z: np.ndarray, batch_size: int = 128) -> np.n
     return np.concatenate(parts)
 
 
+# Shown in the chapter on open problems (book/open-problems.md), section "Density from the
+# Jacobian".
 def log_volume_factor(jacobians: np.ndarray) -> np.ndarray:
     """(1/2) log det(J^T J) for each (D, d) Jacobian; -inf where J is singular.
 
     When D = d this is log |det J|. G maps a small cube of z-space to a piece of
     d-dimensional volume exp(this factor) times the cube's, so dividing p_z by
     exp(this factor) gives p_g's density on the image manifold.
-    Shown in the chapter on open problems (book/open-problems.md), section
-    "Density from the Jacobian".
     """
     j = np.asarray(jacobians, np.float64)
     if j.ndim != 3 or j.shape[1] < j.shape[2]:
@@ -126,6 +126,8 @@ def log_volume_factor(jacobians: np.ndarray) -> np.ndarray:
     return np.where(sign > 0, 0.5 * logdet, -np.inf)
 
 
+# Shown in the chapter on open problems (book/open-problems.md), section "Density from the
+# Jacobian".
 def generator_log_density(generator, z: np.ndarray,
                           log_prior=standard_normal_log_density,
                           batch_size: int = 128) -> np.ndarray:
@@ -135,13 +137,13 @@ def generator_log_density(generator, z: np.ndarray,
     density with respect to d-dimensional volume on the image manifold (Gemici,
     Rezende and Mohamed 2016). +inf marks a singular Jacobian: the generator
     squashes some direction at that point.
-    Shown in the chapter on open problems (book/open-problems.md), section
-    "Density from the Jacobian".
     """
     jacobians = generator_jacobians(generator, z, batch_size)
     return log_prior(np.asarray(z)) - log_volume_factor(jacobians)
 
 
+# Shown in the chapter on open problems (book/open-problems.md), section "Adding noise, and
+# inverting the generator".
 def invert_generator(generator, x: np.ndarray, noise_size: int,
                      steps: int = 500, learning_rate: float = 0.05,
                      seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -151,8 +153,6 @@ def invert_generator(generator, x: np.ndarray, noise_size: int,
     (their losses are independent, so one summed loss gives each its own
     gradient). The error says how far x lies from G's image manifold, at least
     locally.
-    Shown in the chapter on open problems (book/open-problems.md), section
-    "Adding noise, and inverting the generator".
     """
     x = tf.constant(np.asarray(x, np.float32).reshape(len(x), -1))
     z = tf.Variable(tf.random.stateless_normal((x.shape[0], noise_size),

@@ -4,15 +4,15 @@ non-saturating loss's gradient, Gaussian fits by three divergences, and the Wass
 Everything here is numpy/scipy on one-dimensional grids or small sample sets, so each check in
 the chapter on divergences (book/divergences.md) runs in seconds:
 
-- :data:`F_DIVERGENCES`: f, its convex conjugate f*, the f-GAN output activation g_f and the
+- ``F_DIVERGENCES``: f, its convex conjugate f*, the f-GAN output activation g_f and the
   optimal critic T* = f'(p/q), for KL, reverse KL, the GAN's divergence and Pearson chi^2
   (Nowozin, Cseke and Tomioka 2016);
-- :func:`f_divergence` and :func:`variational_bound` by Simpson's rule;
-- :func:`non_saturating_gradient` against :func:`kl_minus_2jsd` (Arjovsky and Bottou 2017);
-- :func:`fit_gaussian`: the single Gaussian nearest a mixture by forward KL, reverse KL or JSD;
-- :func:`wasserstein_1d` (the closed form, the integral of |F_P - F_Q|) and
-  :func:`exact_wasserstein` (the optimal matching of two equal-size sample sets, by
-  ``scipy.optimize.linear_sum_assignment``); :func:`parallel_lines`, the example of Arjovsky,
+- ``f_divergence`` and ``variational_bound`` by Simpson's rule;
+- ``non_saturating_gradient`` against ``kl_minus_2jsd`` (Arjovsky and Bottou 2017);
+- ``fit_gaussian``: the single Gaussian nearest a mixture by forward KL, reverse KL or JSD;
+- ``wasserstein_1d`` (the closed form, the integral of |F_P - F_Q|) and
+  ``exact_wasserstein`` (the optimal matching of two equal-size sample sets, by
+  ``scipy.optimize.linear_sum_assignment``); ``parallel_lines``, the example of Arjovsky,
   Chintala and Bottou (2017).
 """
 

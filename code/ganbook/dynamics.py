@@ -5,8 +5,8 @@ The value function is V(theta, psi) = log D(0) + log(1 - D(theta)) = log 1/2 + l
 the discriminator ascends it in psi, the generator descends it in theta. The unique equilibrium is
 (0, 0). An R1 penalty (gamma / 2) |dD-logit/dx|^2 on real data adds -gamma psi to the discriminator's step.
 
-Under the Wasserstein loss (:func:`dirac_wgan_field`) the critic is f(x) = psi x and the field is a
-pure rotation; :func:`play` runs four ways of following a field (simultaneous, alternating,
+Under the Wasserstein loss (``dirac_wgan_field``) the critic is f(x) = psi x and the field is a
+pure rotation; ``play`` runs four ways of following a field (simultaneous, alternating,
 extragradient and optimistic steps), with one step size per player.
 """
 

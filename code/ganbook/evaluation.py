@@ -77,12 +77,12 @@ def kl_from_uniform(histogram: np.ndarray) -> float:
     return float(math.log(len(h)) + np.sum(nonzero * np.log(nonzero)))
 
 
+# Shown in the comparison chapter (book/comparison.md), section "Five scores".
 def inception_score(probabilities: np.ndarray) -> float:
     """exp E_x KL(p(y | x) || p(y)) (Salimans et al. 2016), p(y) = E_x p(y | x).
 
     Between 1 (every image gets the same prediction) and the number of classes
     (every prediction is certain and the classes are balanced).
-    Shown in the comparison chapter (book/comparison.md), section "Five scores".
     """
     p = _check_probabilities(probabilities)
     marginal = p.mean(axis=0)
@@ -96,6 +96,7 @@ def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
     return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
 
 
+# Shown in the comparison chapter (book/comparison.md), section "Five scores".
 def gaussian_frechet_distance(mean_a: np.ndarray, cov_a: np.ndarray,
                               mean_b: np.ndarray, cov_b: np.ndarray) -> float:
     """Squared Fréchet (2-Wasserstein) distance of N(m_a, C_a) and N(m_b, C_b).
@@ -103,7 +104,6 @@ def gaussian_frechet_distance(mean_a: np.ndarray, cov_a: np.ndarray,
     |m_a - m_b|^2 + tr(C_a + C_b - 2 (C_a^1/2 C_b C_a^1/2)^1/2), with the matrix
     square root taken by symmetric eigendecomposition, which stays real for
     nearly singular covariances.
-    Shown in the comparison chapter (book/comparison.md), section "Five scores".
     """
     named = {"mean_a": mean_a, "cov_a": cov_a, "mean_b": mean_b, "cov_b": cov_b}
     mean_a, cov_a, mean_b, cov_b = (finite_array(name, value)
@@ -115,11 +115,11 @@ def gaussian_frechet_distance(mean_a: np.ndarray, cov_a: np.ndarray,
     return float(np.sum((mean_a - mean_b) ** 2) + trace_term)
 
 
+# Shown in the comparison chapter (book/comparison.md), section "Five scores".
 def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     """The Fréchet distance between Gaussians fitted to two feature sets.
 
     As in FID (Heusel et al. 2017), here in the features of any network.
-    Shown in the comparison chapter (book/comparison.md), section "Five scores".
     """
     a = finite_array("features_a", features_a)
     b = finite_array("features_b", features_b)
@@ -159,7 +159,7 @@ def kernel_inception_distance(features_a: np.ndarray, features_b: np.ndarray, su
     """The kernel inception distance (KID, Bińkowski et al. 2018) and its standard error.
 
     KID is the squared maximum mean discrepancy between the two feature distributions with the
-    cubic kernel k(x, y) = (x . y / d + 1)^3, estimated without bias (:func:`unbiased_mmd2`). Unlike
+    cubic kernel k(x, y) = (x . y / d + 1)^3, estimated without bias (``unbiased_mmd2``). Unlike
     the Fréchet distance, whose plug-in estimate is biased upward by an amount that depends on the
     number of images, its expectation does not depend on the sample sizes, so values measured with
     different numbers of images can be compared, and the same distribution scores 0 on average.
@@ -207,7 +207,7 @@ def _distance_terms(a: np.ndarray, b: np.ndarray, offsets: np.ndarray) -> np.nda
     The few passes matter: on 10,000 x 10,000 float64 distances the element-wise work took as
     long as the product. Precision and recall of two sets of 10,000 128-d features, one thread:
     4.0-5.0 s with the whole clipped |a - b|^2, 2.3-3.0 s so, with the same results
-    (:func:`neighbourhood_radii` adds |a_i|^2 back to the k-th distance only).
+    (``neighbourhood_radii`` adds |a_i|^2 back to the k-th distance only).
     """
     terms = a @ (-2.0 * b.T)
     terms += offsets[None, :]
@@ -252,6 +252,7 @@ def share_inside(points: np.ndarray, centres: np.ndarray, radii: np.ndarray) -> 
     return float(inside.mean())
 
 
+# Shown in the chapter comparing generators (book/comparison.md).
 def precision_recall(real_features: np.ndarray, generated_features: np.ndarray,
                      k: int = PRECISION_RECALL_NEIGHBOURS,
                      real_radii: np.ndarray | None = None) -> dict[str, float]:
@@ -264,7 +265,6 @@ def precision_recall(real_features: np.ndarray, generated_features: np.ndarray,
     manifold (is every kind of real example made?). ``real_radii``, if
     given, are ``neighbourhood_radii(real_features, k)``, computed once for
     many generated sets.
-    Shown in the chapter comparing generators (book/comparison.md).
     """
     real_features = finite_array("real_features", real_features, ndim=2)
     generated_features = finite_array("generated_features", generated_features,

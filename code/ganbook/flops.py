@@ -14,8 +14,8 @@ per layer, one for the weights' gradient and one for the gradient with respect t
 input; the first layer's input is data, so its input gradient is not computed. The counts agree
 with TensorFlow's own per-operation counts (``tests/test_flops.py``).
 
-:class:`Work` is one recipe's whole training: its steps plus its evaluations (a VAE's
-likelihood bounds, a classifier's test passes). :func:`matmul_peak` is the machine's yardstick.
+``Work`` is one recipe's whole training: its steps plus its evaluations (a VAE's
+likelihood bounds, a classifier's test passes). ``matmul_peak`` is the machine's yardstick.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ class Work:
 
 
 def gan_step_flops(generator: keras.layers.Layer, discriminator: keras.layers.Layer, *, r1: bool = False) -> float:
-    """FLOPs per real example of one GAN step (:meth:`ganbook.models.gan.GAN.train_step`).
+    """FLOPs per real example of one GAN step (``ganbook.models.gan.GAN.train_step``).
 
     D's step: G forward, D forward and backward on the real and the fake batch. G's step: G
     forward, D forward and backward down to its input (the fakes), G backward. With R1, the
@@ -115,7 +115,7 @@ def gan_step_flops(generator: keras.layers.Layer, discriminator: keras.layers.La
 
 
 def wgan_step_flops(generator: keras.layers.Layer, critic: keras.layers.Layer, critic_steps: int) -> float:
-    """FLOPs per real example of WGAN-GP training (:class:`ganbook.models.wgan.WassersteinGAN`).
+    """FLOPs per real example of WGAN-GP training (``ganbook.models.wgan.WassersteinGAN``).
 
     Each real example enters one critic step: G forward, the critic forward and backward on the
     real and the fake example, and the gradient penalty at one point between them, which is a

@@ -4,7 +4,7 @@ The chapter "A VAE or an autoencoder plus a GAN?" (book/vae-or-gan.md) measures 
 prior p(z) = N(0, I) that a VAE samples from and the *aggregate posterior*
 q(z) = (1/N) sum_i q(z | x_i), the distribution of the codes its encoder actually produces, and
 tries other ways to choose codes for the same decoder. Numpy and scikit-learn; the only
-TensorFlow here is the VAE's own encoder in :func:`posterior_parameters`.
+TensorFlow here is the VAE's own encoder in ``posterior_parameters``.
 """
 
 from __future__ import annotations
@@ -54,12 +54,13 @@ def training_codes(vae) -> tuple[np.ndarray, np.ndarray]:
     return posterior_parameters(vae, binary)
 
 
+# Shown in the chapter "A VAE or an autoencoder plus a GAN?" (book/vae-or-gan.md), section "Which
+# dimensions does a VAE use?".
 def unit_activity(mu: np.ndarray) -> np.ndarray:
     """Per latent dimension, the variance over images of E_q[z_u | x].
 
     The activity of Burda et al.; ``mu`` holds the posterior means, one row
-    per image. Shown in the chapter "A VAE or an autoencoder plus a GAN?"
-    (book/vae-or-gan.md), section "Which dimensions does a VAE use?".
+    per image.
     """
     mu = finite_array("mu", mu)
     if mu.ndim != 2 or len(mu) < 2:
@@ -69,17 +70,17 @@ def unit_activity(mu: np.ndarray) -> np.ndarray:
 
 
 def active_units(mu: np.ndarray, threshold: float = ACTIVE_UNIT_THRESHOLD) -> np.ndarray:
-    """Boolean per latent dimension: is its activity (:func:`unit_activity`) above ``threshold``?"""
+    """Boolean per latent dimension: is its activity (``unit_activity``) above ``threshold``?"""
     return unit_activity(mu) > threshold
 
 
+# Shown in the chapter "A VAE or an autoencoder plus a GAN?" (book/vae-or-gan.md), section "Which
+# dimensions does a VAE use?".
 def kl_per_dimension(mu: np.ndarray, log_var: np.ndarray) -> np.ndarray:
     """Per dimension, the mean over images of KL(q(z_u | x) || N(0, 1)).
 
     For q = N(m, s^2) it is (m^2 + s^2 - 1 - log s^2) / 2 nats; the VAE's KL
-    term is the sum over u. Shown in the chapter "A VAE or an autoencoder
-    plus a GAN?" (book/vae-or-gan.md), section "Which dimensions does a VAE
-    use?".
+    term is the sum over u.
     """
     mu, log_var = _check_posterior(mu, log_var)
     return 0.5 * np.mean(mu**2 + np.exp(log_var) - 1.0 - log_var, axis=0)
@@ -106,14 +107,14 @@ def _log_mean_exp_rows(z: np.ndarray, terms: np.ndarray) -> np.ndarray:
     return np.log(logs.mean(axis=1)) + top[:, 0]
 
 
+# Shown in the chapter "A VAE or an autoencoder plus a GAN?" (book/vae-or-gan.md), section "The
+# codes are not the prior".
 def aggregate_log_density(z: np.ndarray, mu: np.ndarray,
                           log_var: np.ndarray) -> np.ndarray:
     """log q(z) for each row of z: q(z) = mean_i N(z; mu_i, diag e^log_var_i).
 
     The exact density of the aggregate posterior of N images (a mixture of
     N Gaussians, not an estimate), in blocks of DENSITY_ROWS rows of z.
-    Shown in the chapter "A VAE or an autoencoder plus a GAN?"
-    (book/vae-or-gan.md), section "The codes are not the prior".
     """
     mu, log_var = _check_posterior(mu, log_var)
     z = finite_array("z", z)
@@ -147,7 +148,7 @@ def _mean_and_error(values: np.ndarray) -> dict[str, float]:
 def aggregate_kl(mu: np.ndarray, log_var: np.ndarray, count: int = 2000, seed: int = 0) -> dict[str, dict[str, float]]:
     """Monte Carlo estimates of KL(q || p) and KL(p || q) between the aggregate posterior and the prior.
 
-    KL(q || p) = E_q[log q(z) - log p(z)] with z from :func:`aggregate_draws`; KL(p || q) the same with
+    KL(q || p) = E_q[log q(z) - log p(z)] with z from ``aggregate_draws``; KL(p || q) the same with
     z ~ p. Each with its standard error over the ``count`` draws. KL(p || q) is the one that sampling
     from the prior pays: it is large when the prior puts mass where the codes of real images are rare.
     """
@@ -159,6 +160,8 @@ def aggregate_kl(mu: np.ndarray, log_var: np.ndarray, count: int = 2000, seed: i
             "kl_p_q": _mean_and_error(log_prior(from_p) - aggregate_log_density(from_p, mu, log_var))}
 
 
+# Shown in the chapter "A VAE or an autoencoder plus a GAN?" (book/vae-or-gan.md), section "The
+# codes are not the prior".
 def two_sample_accuracy(a: np.ndarray, b: np.ndarray,
                         neighbours: int = TWO_SAMPLE_NEIGHBOURS,
                         seed: int = 0) -> dict[str, float]:
@@ -168,8 +171,7 @@ def two_sample_accuracy(a: np.ndarray, b: np.ndarray,
     pooled, shuffled and halved; a k-nearest-neighbour classifier learns on
     one half which set each row came from and is scored on the other.
     Held-out accuracy near 0.5: no difference found. Its standard error is
-    the binomial one. Shown in the chapter "A VAE or an autoencoder plus a
-    GAN?" (book/vae-or-gan.md), section "The codes are not the prior".
+    the binomial one.
     """
     a, b = finite_array("a", a), finite_array("b", b)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
@@ -192,17 +194,17 @@ def two_sample_accuracy(a: np.ndarray, b: np.ndarray,
 
 
 def prior_codes(count: int, latent_size: int, seed: int = 0) -> np.ndarray:
-    """``count`` draws z ~ N(0, I) as float32 (the same draws as :func:`ganbook.sampling.vae_samples`)."""
+    """``count`` draws z ~ N(0, I) as float32 (the same draws as ``ganbook.sampling.vae_samples``)."""
     return np.random.default_rng(seed).normal(size=(count, latent_size)).astype(np.float32)
 
 
+# Shown in the chapter "A VAE or an autoencoder plus a GAN?" (book/vae-or-gan.md), section "The
+# matched experiment".
 def fit_code_mixture(codes: np.ndarray, components: int = MIXTURE_COMPONENTS,
                      seed: int = 0) -> GaussianMixture:
     """A full-covariance Gaussian mixture fitted to codes by scikit-learn's EM.
 
-    EM starts from a seeded k-means. Shown in the chapter "A VAE or an
-    autoencoder plus a GAN?" (book/vae-or-gan.md), section "The matched
-    experiment".
+    EM starts from a seeded k-means.
     """
     codes = finite_array("codes", codes)
     if codes.ndim != 2 or len(codes) < components:
@@ -213,14 +215,15 @@ def fit_code_mixture(codes: np.ndarray, components: int = MIXTURE_COMPONENTS,
     return mixture.fit(codes)
 
 
+# Shown in the chapter "A VAE or an autoencoder plus a GAN?" (book/vae-or-gan.md), section "The
+# matched experiment".
 def mixture_codes(mixture: GaussianMixture, count: int,
                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """count draws from a fitted mixture, shuffled, and each one's component.
 
     scikit-learn's ``sample`` draws with the mixture's own random_state and
     returns the draws grouped by component; this draws with ``seed`` (on a
-    copy) and shuffles them. Shown in the chapter "A VAE or an autoencoder
-    plus a GAN?" (book/vae-or-gan.md), section "The matched experiment".
+    copy) and shuffles them.
     """
     if count < 1:
         raise ValueError(f"count must be positive, got {count}")

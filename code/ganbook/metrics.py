@@ -1,7 +1,7 @@
 """Evaluation metrics, batched and compiled: ELBO and importance-weighted bounds for VAEs.
 
 Everything here works on numpy arrays and TensorFlow callables only, so it can judge any model; the
-IWAE bound's log-densities are the models' own (:mod:`ganbook.models.likelihoods`, a TensorFlow-only leaf).
+IWAE bound's log-densities are the models' own (``ganbook.models.likelihoods``, a TensorFlow-only leaf).
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def count(name: str, value) -> int:
     return int(value)
 
 
+# Shown in the chapter on variational autoencoders (book/vae.md).
 def importance_weighted_bound(encode, decoder_logits, x: np.ndarray, k: int,
                               *, batch_size: int = 100, chunk: int = 100,
                               seed: int = 0) -> np.ndarray:
@@ -68,7 +69,6 @@ def importance_weighted_bound(encode, decoder_logits, x: np.ndarray, k: int,
     ``encode(x) -> (mu, log_var)``; ``decoder_logits(z) -> Bernoulli logits``;
     ``x`` is binary, shape (n, D). Samples are drawn ``chunk`` at a time and
     combined with a running log-sum-exp; one compiled call per batch.
-    Shown in the chapter on variational autoencoders (book/vae.md).
     """
     x = finite_array("x", x, np.float32, ndim=2)
     batch_size = count("batch_size", batch_size)
@@ -126,13 +126,12 @@ def mean_and_standard_error(values: np.ndarray) -> tuple[float, float]:
 PARZEN_SIGMAS = np.logspace(-1, 0, 10)  # the grid of Goodfellow et al. (2014)'s released code
 
 
+# Shown in the chapter on generative adversarial networks (book/gan.md).
 @tf.function(jit_compile=True, reduce_retracing=True)
 def _parzen_batch(x, samples, samples_sq, sigmas):
     """The Parzen log density's log-sum-exp for a batch of x and every sigma.
 
     Returns shape (n_sigmas, batch).
-
-    Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     # squared distances |x - s|^2 = |x|^2 - 2 x.s + |s|^2, shape
     # (batch, n_samples), once for all sigmas
@@ -144,6 +143,7 @@ def _parzen_batch(x, samples, samples_sq, sigmas):
     return tf.reduce_logsumexp(scaled, axis=2)  # (n_sigmas, batch)
 
 
+# Shown in the chapter on generative adversarial networks (book/gan.md).
 def parzen_log_likelihoods(samples: np.ndarray, x: np.ndarray, sigmas,
                            batch_size: int = 250) -> np.ndarray:
     """Per-example Parzen log densities of ``x`` for each bandwidth.
@@ -152,8 +152,6 @@ def parzen_log_likelihoods(samples: np.ndarray, x: np.ndarray, sigmas,
 
     The squared distances, which cost all the arithmetic, are computed once
     per batch and shared by every bandwidth in ``sigmas``.
-
-    Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     samples = finite_array("samples", samples, np.float32, ndim=2)
     x = finite_array("x", x, np.float32, ndim=2)
@@ -187,6 +185,7 @@ def parzen_log_likelihood(samples: np.ndarray, x: np.ndarray, sigma: float,
     return parzen_log_likelihoods(samples, x, [sigma], batch_size)[0]
 
 
+# Shown in the chapter on generative adversarial networks (book/gan.md).
 def parzen_evaluation(samples: np.ndarray, validation: np.ndarray,
                       test: np.ndarray, sigmas: np.ndarray = PARZEN_SIGMAS
                       ) -> dict[str, float]:
@@ -194,8 +193,6 @@ def parzen_evaluation(samples: np.ndarray, validation: np.ndarray,
 
     Returns the test mean ± s.e. at that sigma. With the default ``sigmas``
     every set holds flattened images with pixels in [0, 1].
-
-    Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     # the default bandwidths are for pixels in [0, 1]; other data bring theirs
     check = unit_pixels if sigmas is PARZEN_SIGMAS else flat_rows

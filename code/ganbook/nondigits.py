@@ -18,8 +18,8 @@ SIDE = 28  # MNIST's frame
 BOX = 20  # MNIST's digits were scaled to fit a BOX x BOX box inside the frame
 LETTERS = "AEFHKMRWX"  # capitals that do not look like digits
 FONT_SIZE = 96  # pixels; the glyph is drawn large and scaled down, which anti-aliases it
-MAX_ANGLE = 15.0  # degrees of random rotation in :func:`letters`
-MAX_STROKE = 3  # extra stroke thickness in :func:`letters`, in pixels at FONT_SIZE
+MAX_ANGLE = 15.0  # degrees of random rotation in ``letters``
+MAX_STROKE = 3  # extra stroke thickness in ``letters``, in pixels at FONT_SIZE
 
 
 def uniform_noise(count: int, seed: int = 0) -> np.ndarray:

@@ -4,11 +4,11 @@ Training is most of a cold build, and one training at a time leaves a 2-core CPU
 (small steps wait on Python and on TensorFlow's dispatch). Measured here: a ring GAN, the pet
 VAE, the other ring GAN and the pet DCGAN took 108 s one after the other and 81 s as two
 side-by-side queues. Worker processes train the recipes into the model cache, in the order the chapters need them
-(:data:`TRAINING_ORDER`).
+(``TRAINING_ORDER``).
 ``scripts/build-book.sh`` runs this beside the chapters' execution: a chapter loads a model that
 is ready, waits for one that is being trained, and has one that is not started yet trained by
-``python -m ganbook.pretrain NAME --params JSON`` (:func:`ganbook.zoo.get`); either way each model
-is trained once (see :func:`ganbook.cache.load_or_train`), and always in a process whose
+``python -m ganbook.pretrain NAME --params JSON`` (``ganbook.zoo.get``); either way each model
+is trained once (see ``ganbook.cache.load_or_train``), and always in a process whose
 TensorFlow runs one thread, so its weights do not depend on who asked for it first.
 """
 
@@ -61,7 +61,7 @@ class WorkerDied(RuntimeError):
 
 
 def training_order(names: Iterable[str]) -> list[str]:
-    """``names`` in :data:`TRAINING_ORDER`, unknown names last in name order."""
+    """``names`` in ``TRAINING_ORDER``, unknown names last in name order."""
     rank = {name: i for i, name in enumerate(TRAINING_ORDER)}
     return sorted(set(names), key=lambda name: (rank.get(name, len(rank)), name))
 
@@ -71,7 +71,7 @@ def max_jobs() -> int:
 
 
 def default_jobs() -> int:
-    """``$GANBOOK_TRAIN_JOBS`` if set, else :data:`DEFAULT_JOBS`, at most one more than the cores (one on one core)."""
+    """``$GANBOOK_TRAIN_JOBS`` if set, else ``DEFAULT_JOBS``, at most one more than the cores (one on one core)."""
     value = os.environ.get(JOBS_VARIABLE, "").strip()
     if value:
         try:
@@ -142,7 +142,7 @@ WORKER_THREADS = 1
 
 
 def one_thread_each() -> None:
-    """Give this process's TensorFlow :data:`WORKER_THREADS` threads (before its first operation),
+    """Give this process's TensorFlow ``WORKER_THREADS`` threads (before its first operation),
     and mark it as the kind of process that trains models."""
     import tensorflow as tf
 
@@ -192,7 +192,7 @@ def _in_progress(status_dir: Path) -> list[str]:
 
 
 def _train_in_workers(order: list[str], jobs: int, report) -> list[tuple[str, float, str]]:
-    """Train ``order`` in ``jobs`` spawned processes; raise :class:`WorkerDied` naming a lost model."""
+    """Train ``order`` in ``jobs`` spawned processes; raise ``WorkerDied`` naming a lost model."""
     done = []
     # "spawn": fresh interpreters, never a fork of a process using TensorFlow. Each worker trains
     # one recipe after another (an interpreter and TensorFlow per recipe cost about 4 s each).

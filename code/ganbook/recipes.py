@@ -1,7 +1,7 @@
 """The book's model recipes: which model, which data, which training loop, which parameters.
 
-Declarations only: training loops live in :mod:`ganbook.train`, models in :mod:`ganbook.models`,
-data in :mod:`ganbook.data`. :data:`RECIPES` names them; :mod:`ganbook.zoo` serves them by name.
+Declarations only: training loops live in ``ganbook.train``, models in ``ganbook.models``,
+data in ``ganbook.data``. ``RECIPES`` names them; ``ganbook.zoo`` serves them by name.
 Each recipe's hyper-parameters are its ``params``; chapters print them, and
 ``zoo.get(name, **overrides)`` trains a variant (for example more steps) as its own cache entry.
 """
@@ -198,7 +198,7 @@ def _train_vae(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
 
     Images 50,000-59,999 stay out, as for the autoencoder and the GANs: the comparison chapter
     chooses every generator's Parzen bandwidth on them. The ELBO is averaged over all test
-    images, the k-sample bound over ``iwae_images`` of them (:func:`iwae_subset`); their gap is
+    images, the k-sample bound over ``iwae_images`` of them (``iwae_subset``); their gap is
     the mean of per-image differences on that subset, with its (paired) standard error.
     """
     mnist = data.load_mnist(validation=True)
@@ -296,7 +296,7 @@ def _build_latent_gan(params: Mapping[str, Any]):
 
 
 def _fit_gan(model, x: np.ndarray, params: Mapping[str, Any], score=None) -> dict[str, Any]:
-    """:func:`ganbook.train.fit_gan` with the recipe's parameters (and ``score``, if given, after ``score_epochs``)."""
+    """``ganbook.train.fit_gan`` with the recipe's parameters (and ``score``, if given, after ``score_epochs``)."""
     return fit_gan(model, x, epochs=params["epochs"], batch_size=params["batch_size"],
                    learning_rate=params["learning_rate"], jit_compile=params["jit_compile"],
                    steps_per_execution=params["steps_per_execution"], snapshot_count=params["snapshot_count"],
@@ -414,14 +414,14 @@ def _judged_mnist(seed: int):
 
 
 def _train_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
-    """Train on the first 50,000 training images (pixels in [0, 1]), scored by the judge (:func:`_judged_mnist`)."""
+    """Train on the first 50,000 training images (pixels in [0, 1]), scored by the judge (``_judged_mnist``)."""
     mnist, score = _judged_mnist(seed)
     return TrainingRecord(history=_fit_gan(model, data.flatten(mnist.train.x), params, score=score))
 
 
 def _dcgan_work(model, params: Mapping[str, Any]) -> Work:
     """The GAN's steps, and the judge's passes over its samples at every scored epoch (live and, if
-    there is one, averaged generator: :class:`ganbook.train.ScoredEpochs` scores a GAN without an
+    there is one, averaged generator: ``ganbook.train.ScoredEpochs`` scores a GAN without an
     average once)."""
     work = _gan_work(MNIST_VALIDATION_START)(model, params)
     judge = flops.forward_flops(_build_cnn(cnn_judge().params))
@@ -484,7 +484,7 @@ def _build_conditional_dcgan(params: Mapping[str, Any]):
 
 
 def _train_conditional_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
-    """:func:`_train_dcgan` on labelled images: the first 50,000 training images with their labels,
+    """``_train_dcgan`` on labelled images: the first 50,000 training images with their labels,
     p(y) their class frequencies; the judge scores images drawn with labels from p(y)."""
     mnist, score = _judged_mnist(seed)
     model.set_class_prior(mnist.train.y)
@@ -556,7 +556,7 @@ _WGAN_CODE = ("ganbook.models.wgan", *(f"ganbook.models.gan:{name}" for name in 
 
 
 def _fit_wgan(model, x: np.ndarray, params: Mapping[str, Any]) -> dict[str, Any]:
-    """:func:`ganbook.train.fit_wgan` with the recipe's parameters."""
+    """``ganbook.train.fit_wgan`` with the recipe's parameters."""
     return fit_wgan(model, x, epochs=params["epochs"], batch_size=params["batch_size"],
                     learning_rate=params["learning_rate"], betas=tuple(params["betas"]),
                     jit_compile=params["jit_compile"], steps_per_execution=params["steps_per_execution"],
@@ -719,7 +719,7 @@ def pet_dcgan() -> Recipe:
                   work=_gan_work(_PET_MIRRORED))
 
 
-# ----------------------------------------------------------------------------- the list :mod:`ganbook.zoo` serves
+# ----------------------------------------------------------------------------- the list ``ganbook.zoo`` serves
 
 RECIPES: dict[str, Callable[[], Recipe]] = {
     "mlp-talk": mlp_talk,

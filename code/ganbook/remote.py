@@ -1,27 +1,27 @@
 """The published model cache: cache entries packed for a web server, and fetched from one by key.
 
 A cache key hashes everything that decides a model's weights (recipe, parameters, seed, data,
-code; see :mod:`ganbook.cache`), so an entry trained by the publishing workflow from a commit is
+code; see ``ganbook.cache``), so an entry trained by the publishing workflow from a commit is
 the entry a reader's build of that commit would train. ``python -m ganbook.remote pack FOLDER``
 writes each whole entry of the local cache that the current code would make (the recipes and the
 variants the chapters trained) as one zip archive, ``<name>-<key>.zip``, and an
 ``index.json`` with every archive's SHA-256; the workflow places them in the published site's
 ``models/`` folder.
 
-On a cache miss, :func:`ganbook.cache.load_or_train` asks :func:`fetch` first, from
-:func:`models_url`: ``GANBOOK_MODELS_URL`` if set (``off`` turns this off), else the published
-site's ``models/`` folder when the book's address is known (:mod:`ganbook.address`), else
+On a cache miss, ``ganbook.cache.load_or_train`` asks ``fetch`` first, from
+``models_url``: ``GANBOOK_MODELS_URL`` if set (``off`` turns this off), else the published
+site's ``models/`` folder when the book's address is known (``ganbook.address``), else
 nowhere. The archive is downloaded with ``pooch`` against the SHA-256 in the index and unpacked
 member by member, refusing anything but the entry's own files; the cache then checks the entry as
 it checks its own (every field present, weights matching their hash, the right key). Any failure
-(no such key, no server, a wrong hash, a damaged archive) raises :class:`FetchError` with the
+(no such key, no server, a wrong hash, a damaged archive) raises ``FetchError`` with the
 reason, and the model is trained as before.
 
-Every download has a deadline for the whole transfer, connection included (:func:`deadline_seconds`:
-:data:`TIMEOUT_SECONDS` plus the archive's size at :data:`MIN_BYTES_PER_SECOND`), so a server that
+Every download has a deadline for the whole transfer, connection included (``deadline_seconds``:
+``TIMEOUT_SECONDS`` plus the archive's size at ``MIN_BYTES_PER_SECOND``), so a server that
 drips its reply cannot hang a build. A server that does not answer, refuses, answers with an HTTP
-error or misses the deadline is noted in the cache folder (:data:`UNREACHABLE_FILE`) and not asked
-again for :data:`SKIP_SECONDS` by any process using that cache (the build's chapters and its
+error or misses the deadline is noted in the cache folder (``UNREACHABLE_FILE``) and not asked
+again for ``SKIP_SECONDS`` by any process using that cache (the build's chapters and its
 pre-training workers): one line says so, and the models are trained.
 """
 
@@ -114,7 +114,7 @@ class _DeadlineDownloader:
 
     Why our own: pooch's ``HTTPDownloader`` (requests) has only a per-read timeout, which a server
     sending a byte every few seconds resets for ever. Here every read returns what has arrived
-    (``read1``, waiting at most :data:`TIMEOUT_SECONDS`) and the deadline is checked between reads.
+    (``read1``, waiting at most ``TIMEOUT_SECONDS``) and the deadline is checked between reads.
     """
 
     def __init__(self, seconds: float):
@@ -143,7 +143,7 @@ def _noted_unreachable() -> dict:
 
 
 def skip_reason(base: str) -> str | None:
-    """Why ``base`` is not asked now (it failed less than :data:`SKIP_SECONDS` ago), or None."""
+    """Why ``base`` is not asked now (it failed less than ``SKIP_SECONDS`` ago), or None."""
     noted = _noted_unreachable().get(base)
     if not isinstance(noted, dict) or not isinstance(noted.get("since"), (int, float)):
         return None
@@ -216,7 +216,7 @@ def unpack(archive: Path, target: Path) -> None:
 def fetch(entry_name: str, target: Path, base: str) -> None:
     """Download the published entry ``entry_name`` from ``base`` and unpack its files into ``target``.
 
-    Raises :class:`FetchError` with the reason when anything is missing or wrong. The caller checks
+    Raises ``FetchError`` with the reason when anything is missing or wrong. The caller checks
     the unpacked entry itself before trusting it.
     """
     reason = skip_reason(base)

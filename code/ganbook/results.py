@@ -2,7 +2,7 @@
 
 ``claim(condition, sentence)`` guards a sentence of a chapter that describes a result ("the 20-d
 VAE beats the 2-d VAE by more than 40 nats"): when the condition is false the build fails with
-:class:`ClaimError` naming the sentence, instead of publishing a sentence the run no longer
+``ClaimError`` naming the sentence, instead of publishing a sentence the run no longer
 supports. Numbers that depend on a run reach the prose through myst-nb's ``glue``.
 
 ``record("chap-vae", "20-d VAE test ELBO", value, "nats")`` stores the number in

@@ -2,7 +2,7 @@
 
 Shared by the chapters that compare generators, so that every chapter draws samples the same
 way: VAEs show the Bernoulli means of p(x | z) for z from the prior (or, with
-:func:`vae_bernoulli_samples`, binary images drawn from p(x | z)), the latent GAN's codes are
+``vae_bernoulli_samples``, binary images drawn from p(x | z)), the latent GAN's codes are
 decoded by the autoencoder, and the autoencoder alone decodes codes drawn from a Gaussian fitted
 the talk's way. A pixel GAN can also be fed truncated noise (the truncation trick).
 """
@@ -39,23 +39,22 @@ def vae_samples(vae, count: int, seed: int = 0) -> np.ndarray:
 
 
 def vae_bernoulli_samples(vae, count: int, seed: int = 0) -> np.ndarray:
-    """Binary images x ~ p(x | z) for the same prior draws z as :func:`vae_samples` with this seed.
+    """Binary images x ~ p(x | z) for the same prior draws z as ``vae_samples`` with this seed.
 
     Each pixel is 1 with the decoder's probability: a sample of the VAE's model of binarised
-    digits, where :func:`vae_samples` shows its conditional mean E[x | z].
+    digits, where ``vae_samples`` shows its conditional mean E[x | z].
     """
     probabilities = vae_samples(vae, count, seed)
     uniform = np.random.default_rng([seed, 1]).random(probabilities.shape, dtype=np.float32)
     return (uniform < probabilities).astype(np.float32)
 
 
+# Shown in the chapter on generative adversarial networks (book/gan.md).
 def truncated_noise(count: int, size: int, threshold: float,
                     seed: int = 0) -> np.ndarray:
     """``count`` draws of z ~ N(0, I) in ``size`` dimensions, each
     coordinate conditioned on |z_i| <= ``threshold``: the truncation trick
     of Brock et al. (2019).
-
-    Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     if not threshold > 0:
         raise ValueError(
@@ -68,7 +67,7 @@ def truncated_noise(count: int, size: int, threshold: float,
 
 def truncated_pixel_gan_samples(pixel_gan, count: int, threshold: float,
                                 seed: int = 0) -> np.ndarray:
-    """Images from a pixel-space generator fed truncated noise (:func:`truncated_noise`)."""
+    """Images from a pixel-space generator fed truncated noise (``truncated_noise``)."""
     z = truncated_noise(count, pixel_gan.noise_size, threshold, seed)
     return _decode(pixel_gan.generator, z)
 

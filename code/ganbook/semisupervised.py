@@ -19,12 +19,11 @@ LABELS_PER_CLASS = 10
 DRAWS = 5
 
 
+# Shown in the chapter "A VAE or an autoencoder plus a GAN?" (book/vae-or-gan.md), section "Semi-
+# supervised learning with 100 labels".
 def labelled_subset(labels: np.ndarray, per_class: int = LABELS_PER_CLASS,
                     seed: int = 0) -> np.ndarray:
     """Sorted indices of per_class images of each class, drawn with seed.
-
-    Shown in the chapter "A VAE or an autoencoder plus a GAN?"
-    (book/vae-or-gan.md), section "Semi-supervised learning with 100 labels".
     """
     labels = np.asarray(labels)
     if labels.ndim != 1 or len(labels) == 0:
@@ -48,7 +47,7 @@ def few_label_accuracy(features: np.ndarray, labels: np.ndarray, test_features: 
                        seed: int = 0) -> np.ndarray:
     """Test accuracy of an RBF support vector machine trained on ``per_class`` labelled images per class.
 
-    One accuracy per draw of the labelled subset (:func:`labelled_subset` with seeds
+    One accuracy per draw of the labelled subset (``labelled_subset`` with seeds
     ``seed, seed + 1, ...``), all from the same pool ``features``/``labels``.
     """
     features = finite_array("features", features)

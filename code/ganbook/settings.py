@@ -7,12 +7,12 @@ Four environment variables steer the package:
 - ``GANBOOK_CACHE_DIR``: where downloads, derived arrays and trained models are cached
   (default: ``$XDG_CACHE_HOME/ganbook`` or ``~/.cache/ganbook``).
 - ``GANBOOK_MODELS_URL``: where trained models missing from the cache are downloaded from before
-  they are trained (``off``: never; default: the published book's, see :mod:`ganbook.remote`).
+  they are trained (``off``: never; default: the published book's, see ``ganbook.remote``).
 - ``GANBOOK_BFLOAT16``: ``0`` keeps the GANs in float32 even on a CPU that computes
-  in bfloat16 natively (default: bfloat16 there; see :func:`ganbook.recipes.gan_compute_dtype`).
+  in bfloat16 natively (default: bfloat16 there; see ``ganbook.recipes.gan_compute_dtype``).
 
 Importing the package also gives NumPy's, SciPy's and scikit-learn's thread pools one thread
-each (:func:`one_numerics_thread`), unless ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` or
+each (``one_numerics_thread``), unless ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` or
 ``MKL_NUM_THREADS`` is set.
 """
 
@@ -70,7 +70,7 @@ NUMERICS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM
 
 def one_numerics_thread() -> None:
     """One thread for the BLAS and OpenMP pools of this process, unless the user set one of
-    :data:`NUMERICS_THREAD_VARIABLES`.
+    ``NUMERICS_THREAD_VARIABLES``.
 
     The variables reach the libraries loaded from now on; threadpoolctl limits those already
     loaded (NumPy's BLAS, when NumPy was imported first).

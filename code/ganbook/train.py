@@ -63,12 +63,11 @@ def epoch_batches(x: np.ndarray, y: np.ndarray, batch_size: int, rng: np.random.
         yield xs[start : start + batch_size], ys[start : start + batch_size]
 
 
+# Shown in the chapter on feed-forward networks (book/feedforward.md).
 def compiled_step(model: keras.Model, loss_fn: Callable,
                   optimizer: keras.optimizers.Optimizer,
                   jit_compile: bool = True) -> Callable:
     """One gradient step on a batch, compiled by TensorFlow; returns the loss.
-
-    Shown in the chapter on feed-forward networks (book/feedforward.md).
     """
     optimizer.build(model.trainable_variables)
 
@@ -202,7 +201,7 @@ def fit_classifier(model: keras.Model, train: tuple[np.ndarray, np.ndarray],
 
     Per-epoch loss and accuracy on both sets; the final validation accuracy as the metric.
     Used where the model itself augments its inputs in training
-    (:func:`ganbook.models.classifier.build_pet_classifier`). ``jit_compile``: XLA on or off.
+    (``ganbook.models.classifier.build_pet_classifier``). ``jit_compile``: XLA on or off.
     """
     check_training_input(train[0], epochs=epochs, batch_size=batch_size)
     steps = epochs * (len(train[0]) // batch_size)
@@ -283,7 +282,7 @@ def fit_gan(model: keras.Model, x: np.ndarray, *, epochs: int, batch_size: int, 
     the steps themselves are unchanged). ``snapshot_count`` generator outputs are kept after the
     epochs in ``snapshot_epochs``, or after the first, a quarter, half and all of them. With
     ``score``, the record's ``scores`` hold its values for the live and the averaged generator
-    after each of ``score_epochs`` (:class:`ScoredEpochs`). A GAN that averages its generator's
+    after each of ``score_epochs`` (``ScoredEpochs``). A GAN that averages its generator's
     weights ends with the average.
     """
     check_training_input(x, epochs=epochs, batch_size=batch_size, steps_per_execution=steps_per_execution,
@@ -311,12 +310,12 @@ def fit_gan(model: keras.Model, x: np.ndarray, *, epochs: int, batch_size: int, 
 def fit_wgan(model: keras.Model, x: np.ndarray, *, epochs: int, batch_size: int, learning_rate: float,
              betas: tuple[float, float], jit_compile: bool, steps_per_execution: int, snapshot_count: int,
              snapshot_epochs: list[int] | None = None) -> dict[str, Any]:
-    """Train a :class:`ganbook.models.wgan.WassersteinGAN`: Adam with ``betas`` for both players.
+    """Train a ``ganbook.models.wgan.WassersteinGAN``: Adam with ``betas`` for both players.
 
     ``batch_size`` is the critic's batch: each training step takes ``critic_steps`` of them,
     so an epoch is one pass of the critic over ``x`` (and ``critic_steps`` times fewer generator
     steps). History: per-epoch means of the critic's loss, its W1 estimate E f(x) - E f(G(z)),
-    the gradient penalty and the generator's loss; snapshots as in :func:`fit_gan`.
+    the gradient penalty and the generator's loss; snapshots as in ``fit_gan``.
     """
     check_training_input(x, epochs=epochs, batch_size=batch_size, steps_per_execution=steps_per_execution,
                          snapshot_count=snapshot_count)
@@ -338,7 +337,7 @@ def fit_wgan(model: keras.Model, x: np.ndarray, *, epochs: int, batch_size: int,
 
 def refine_critic(model: keras.Model, x: np.ndarray, *, steps: int, batch_size: int, learning_rate: float,
                   betas: tuple[float, float], seed: int = 0) -> None:
-    """Train only the critic of a trained :class:`ganbook.models.wgan.WassersteinGAN` for ``steps`` more
+    """Train only the critic of a trained ``ganbook.models.wgan.WassersteinGAN`` for ``steps`` more
     steps against its generator as it is (which does not move), on batches drawn from ``x`` with ``seed``.
 
     Training ends with a generator step, which lowers the current critic's score gap; a few critic

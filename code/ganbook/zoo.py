@@ -1,6 +1,6 @@
 """Named recipes: ``zoo.get("mlp-ce")`` returns a trained model, from the cache when it can.
 
-The registry: it serves the recipes that :data:`ganbook.recipes.RECIPES` declares (``zoo``
+The registry: it serves the recipes that ``ganbook.recipes.RECIPES`` declares (``zoo``
 imports ``recipes``, never the other way round). Chapters, the benchmark, ``pretrain`` and tests
 are its only callers (nothing else in the package imports ``zoo``).
 """
@@ -54,8 +54,8 @@ def recipe(name: str, **overrides: Any) -> Recipe:
 def get(name: str, retrain: bool = False, **overrides: Any) -> Trained:
     """The trained model of recipe ``name``: from the cache, else downloaded, else trained and cached.
 
-    A model neither cached nor published (:mod:`ganbook.remote`) is trained in a one-thread process
-    (:func:`train_in_trainer`) unless this process is one, so that a chapter, a reader's notebook and
+    A model neither cached nor published (``ganbook.remote``) is trained in a one-thread process
+    (``train_in_trainer``) unless this process is one, so that a chapter, a reader's notebook and
     the build's workers all get the same weights. ``source`` says which of the three happened.
     """
     overrides = cache_module.plain_value(overrides)  # NumPy numbers as Python ones: for the key and the trainer
@@ -100,8 +100,8 @@ class _ToCurrentStdout(logging.StreamHandler):
 def train_in_trainer(name: str, overrides: dict[str, Any], retrain: bool = False) -> str:
     """Run ``python -m ganbook.pretrain name --params overrides`` and wait; its output only on failure.
 
-    Returns what the trainer did (``Trained.source``): :data:`~ganbook.cache.TRAINED`, or
-    :data:`~ganbook.cache.FROM_CACHE` when another process trained the model while it waited for
+    Returns what the trainer did (``Trained.source``): ``TRAINED``, or
+    ``FROM_CACHE`` when another process trained the model while it waited for
     the entry's lock. The trainer does not look for the model on the server again (this process
     just did).
     """

@@ -9,9 +9,9 @@ One module per job:
 
 Chapters and recipes call the names re-exported here (``data.load_mnist()``, ``data.flatten(x)``).
 Loaders read ``GANBOOK_DATA_DIR`` when it holds the files (and never write there), and otherwise
-download the public originals. Every problem raises :class:`DataError` naming the file and the fix,
+download the public originals. Every problem raises ``DataError`` naming the file and the fix,
 except a damaged file in the cache, which is replaced and reported on the ``ganbook.data`` logger.
-The package imports only :mod:`ganbook.settings` and :mod:`ganbook.atomic` (plus numpy, pooch, Pillow).
+The package imports only ``ganbook.settings`` and ``ganbook.atomic`` (plus numpy, pooch, Pillow).
 
 The constants below are copies of the submodules' names: a test that changes one patches the
 submodule (``ganbook.data.mnist.MNIST_MIRRORS``), which is where the loaders read it.

@@ -2,7 +2,7 @@
 
 Images are float32 in [0, 1] of shape (n, 28, 28); labels uint8 in 0..9. The four gzip files
 come from ``GANBOOK_DATA_DIR`` or a mirror, checked against their known SHA-256 (see
-:mod:`ganbook.data.download`).
+``ganbook.data.download``).
 """
 
 from __future__ import annotations

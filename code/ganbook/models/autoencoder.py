@@ -33,10 +33,9 @@ class Autoencoder(keras.Model):
     def metrics(self):
         return [self.loss_tracker]
 
+    # Shown in the chapter on autoencoders (book/autoencoders.md).
     def train_step(self, x):
         """One Adam step on a batch's reconstruction error.
-
-        Shown in the chapter on autoencoders (book/autoencoders.md).
         """
         x, _, _ = keras.utils.unpack_x_y_sample_weight(x)
         with tf.GradientTape() as tape:
@@ -52,10 +51,9 @@ class Autoencoder(keras.Model):
         return {"loss": self.loss_tracker.result()}
 
 
+# Shown in the chapter on autoencoders (book/autoencoders.md).
 def reconstruction_error(x, x_hat):
     """Mean squared error per pixel, averaged over the batch (the talk's loss).
-
-    Shown in the chapter on autoencoders (book/autoencoders.md).
     """
     return tf.reduce_mean(tf.square(x - x_hat))
 

@@ -11,10 +11,10 @@ the loss, and whether biases are trained:
 - ``"cross-entropy"``: sigmoid hidden units, linear outputs (logits) read through a softmax,
   cross-entropy loss, trained biases.
 
-The convolutional classifiers judge generated images: :func:`build_cnn` for MNIST digits and
-:func:`build_pet_classifier` (with flip and shift augmentation, active only in training) for the
+The convolutional classifiers judge generated images: ``build_cnn`` for MNIST digits and
+``build_pet_classifier`` (with flip and shift augmentation, active only in training) for the
 downscaled cats-vs-dogs photographs (size x size x 3, pixels in [0, 1]). Each has a dense layer
-named :data:`FEATURE_LAYER` whose activations embed images for the Fréchet distance.
+named ``FEATURE_LAYER`` whose activations embed images for the Fréchet distance.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ NUM_CLASSES = 10
 VARIANTS = ("talk", "cross-entropy")
 
 
+# Shown in the chapter on feed-forward networks (book/feedforward.md).
 def build_mlp(hidden: int = 256, variant: str = "cross-entropy",
               activation: str = "sigmoid") -> keras.Model:
     """A d-h-k network (h = 0 gives a linear softmax model).
 
     Outputs sigmoid units or logits, see the module's docstring.
-    Shown in the chapter on feed-forward networks (book/feedforward.md).
     """
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
@@ -50,10 +50,9 @@ def build_mlp(hidden: int = 256, variant: str = "cross-entropy",
                        name=f"mlp_{variant.replace('-', '_')}_{hidden}")
 
 
+# Shown in the chapter on feed-forward networks (book/feedforward.md).
 def loss_function(variant: str):
     """A variant's per-batch mean loss: (one-hot targets, outputs) -> scalar.
-
-    Shown in the chapter on feed-forward networks (book/feedforward.md).
     """
     if variant == "talk":
         return lambda targets, outputs: tf.reduce_mean(

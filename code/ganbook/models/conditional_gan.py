@@ -22,11 +22,11 @@ MNIST_CLASSES = 10
 
 
 class ConditionalGAN(GAN):
-    """A :class:`GAN` whose examples are pairs (images, labels).
+    """A ``GAN`` whose examples are pairs (images, labels).
 
     G maps (z, y) to (x, y) and D takes (x, y), so the parent's training step (which reads the
     batch size from the pair's first part), losses and generator average apply. The labels G draws in training follow ``class_prior``, a
-    saved, untrained weight (set it from the training labels with :meth:`set_class_prior`).
+    saved, untrained weight (set it from the training labels with ``set_class_prior``).
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, noise_size: int,
@@ -50,15 +50,14 @@ class ConditionalGAN(GAN):
         self.class_prior.assign(counts / tf.reduce_sum(counts))
 
     def train_step(self, data):
-        """The :class:`GAN`'s step on the pair: from ``fit((images, labels))`` or ``fit(images, labels)``."""
+        """The ``GAN``'s step on the pair: from ``fit((images, labels))`` or ``fit(images, labels)``."""
         images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         pair = images if labels is None else (images, labels)
         return super().train_step((pair,))
 
+    # Shown in the chapter on generative adversarial networks (book/gan.md).
     def noise(self, batch_size, seed_generator=None):
         """G's inputs: normal z, and labels y ~ p(y) by inverting its CDF.
-
-        Shown in the chapter on generative adversarial networks (book/gan.md).
         """
         draws = seed_generator or self.noise_seed
         z = random_numbers.normal((batch_size, self.noise_size), draws)
@@ -81,17 +80,17 @@ class ConditionalGAN(GAN):
         return images.numpy()
 
 
+# Shown in the chapter on generative adversarial networks (book/gan.md).
 def build_conditional_dcgan(noise_size: int = 64, width: int = 32,
                             classes: int = MNIST_CLASSES, seed: int = 0,
                             average_decay: float = 0.0,
                             compute_dtype: str = "float32") -> ConditionalGAN:
-    """:func:`ganbook.models.gan.build_dcgan`'s networks, with a label.
+    """``ganbook.models.gan.build_dcgan``'s networks, with a label.
 
     G: the one-hot label joins the noise at G's input. D: batch
     normalisation after its second convolution; its logit is
     w . f + b + e_y . f (a projection) on its last features f.
-    ``compute_dtype``: see :func:`ganbook.models.gan.compute_precision`.
-    Shown in the chapter on generative adversarial networks (book/gan.md).
+    ``compute_dtype``: see ``ganbook.models.gan.compute_precision``.
     """
     layers = keras.layers
     with compute_precision(compute_dtype):

@@ -8,12 +8,12 @@ generator loss -log D(G(z)):
     generator:      -log D(G(z))                  =  softplus(-l_fake)
 
 The minimax game's own generator loss, log(1 - D(G(z))) = -softplus(l_fake), is here too
-(:func:`minimax_generator_loss`), for the book to compare; no model trains with it.
+(``minimax_generator_loss``), for the book to compare; no model trains with it.
 
 The discriminator's fake input is G(z), never z itself (the talk's defect).
 
 The convolutional GANs and the GANs on codes can compute in bfloat16 with float32 weights
-(:func:`compute_precision`); their images, codes and logits stay float32.
+(``compute_precision``); their images, codes and logits stay float32.
 """
 
 from __future__ import annotations
@@ -26,35 +26,34 @@ import tensorflow as tf
 from ganbook.models import noise as random_numbers
 
 
+# Shown in the chapter on generative adversarial networks (book/gan.md).
 def discriminator_loss(real_logits, fake_logits):
     """The negative of the value function's discriminator terms, per batch.
-
-    Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     real_term = tf.reduce_mean(tf.nn.softplus(-real_logits))  # -log D(x)
     fake_term = tf.reduce_mean(tf.nn.softplus(fake_logits))  # -log(1-D(G(z)))
     return real_term + fake_term
 
 
+# Shown in the chapter on generative adversarial networks (book/gan.md).
 def minimax_generator_loss(fake_logits):
     """The minimax generator loss log(1 - D(G(z))) = -softplus(l).
 
     G would minimise it. Its derivative with respect to the logit l is
     -sigmoid(l): it vanishes where D rejects the fakes (l -> -inf), early in
-    training. The book compares it with :func:`generator_loss`; no model here
+    training. The book compares it with ``generator_loss``; no model here
     trains with it.
-    Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     return -tf.reduce_mean(tf.nn.softplus(fake_logits))
 
 
+# Shown in the chapter on generative adversarial networks (book/gan.md).
 def generator_loss(fake_logits):
     """The non-saturating generator loss -log D(G(z)) = softplus(-l).
 
     G minimises it. Its derivative with respect to the logit l is
     sigmoid(l) - 1, close to -1 where D rejects the fakes. G trains with this
     one.
-    Shown in the chapter on generative adversarial networks (book/gan.md).
     """
     return tf.reduce_mean(tf.nn.softplus(-fake_logits))
 
@@ -70,7 +69,7 @@ class GAN(keras.Model):
       a <- decay * a + (1 - decay) * w after every generator step, from a = 0 (Yazici et al., 2019),
       bias-corrected as in Adam: after t steps the average is a / (1 - decay^t), a weighted mean
       of the t weights G has had, without any share of its random initial weights.
-      :meth:`adopt_generator_average` copies it into G when training ends.
+      ``adopt_generator_average`` copies it into G when training ends.
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, noise_size: int, seed: int = 0,
@@ -117,10 +116,9 @@ class GAN(keras.Model):
         z = tf.random.stateless_normal((count, self.noise_size), seed=(seed, 0))
         return self.generator(z, training=False).numpy()
 
+    # Shown in the chapter on generative adversarial networks (book/gan.md).
     def _discriminator_step(self, real, fake):
         """One Adam step of D on ``discriminator_loss`` (+ R1 if ``r1`` > 0).
-
-        Shown in the chapter on generative adversarial networks (book/gan.md).
         """
         with tf.GradientTape() as tape:
             if self.r1:
@@ -144,10 +142,9 @@ class GAN(keras.Model):
             zip(tape.gradient(total, variables), variables))
         return d_loss, real_logits
 
+    # Shown in the chapter on generative adversarial networks (book/gan.md).
     def _generator_step(self, batch_size):
         """One Adam step of G on ``generator_loss`` through D, then of the average.
-
-        Shown in the chapter on generative adversarial networks (book/gan.md).
         """
         with tf.GradientTape() as tape:
             fake = self.generator(self.noise(batch_size), training=True)
@@ -159,10 +156,9 @@ class GAN(keras.Model):
         self.update_generator_average()
         return g_loss, fake_logits
 
+    # Shown in the chapter on generative adversarial networks (book/gan.md).
     def update_generator_average(self) -> None:
         """One step of the moving average of G's weights (after each G step).
-
-        Shown in the chapter on generative adversarial networks (book/gan.md).
         """
         if not self.generator_average:
             return
@@ -171,10 +167,9 @@ class GAN(keras.Model):
             average.assign(decay * average + (1.0 - decay) * weight)  # a_t
         self.average_remaining.assign(self.average_remaining * decay)  # decay^t
 
+    # Shown in the chapter on generative adversarial networks (book/gan.md).
     def train_step(self, real):
         """One D step, then one G step; running means of four metrics.
-
-        Shown in the chapter on generative adversarial networks (book/gan.md).
         """
         real, _, _ = keras.utils.unpack_x_y_sample_weight(real)
         # real may be a pair (images, labels): a conditional GAN's
@@ -205,11 +200,11 @@ class GAN(keras.Model):
             for weight, value in zip(self.generator.trainable_variables, live):
                 weight.assign(value)
 
+    # Shown in the chapter on generative adversarial networks (book/gan.md).
     def adopt_generator_average(self) -> None:
         """Give G its bias-corrected averaged weights.
 
         A no-op without averaging or before the first step (then 1 - decay^t = 0).
-        Shown in the chapter on generative adversarial networks (book/gan.md).
         """
         if not self.generator_average:
             return
@@ -221,6 +216,7 @@ class GAN(keras.Model):
             weight.assign(average.numpy() / (1.0 - remaining))
 
 
+# Shown in the chapter on generative adversarial networks (book/gan.md).
 @contextlib.contextmanager
 def compute_precision(compute_dtype: str = "float32"):
     """Layers made in the block compute in ``compute_dtype``, weights float32.
@@ -229,8 +225,7 @@ def compute_precision(compute_dtype: str = "float32"):
     exponent range, so the losses need no scaling. Layers given
     ``dtype="float32"`` (the networks' outputs) still compute in float32.
     Pays only where the CPU computes in bfloat16 natively
-    (:func:`ganbook.machine.native_bfloat16`).
-    Shown in the chapter on generative adversarial networks (book/gan.md).
+    (``ganbook.machine.native_bfloat16``).
     """
     policies = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
     if compute_dtype not in policies:
@@ -272,11 +267,11 @@ def build_latent_gan(code_size: int = 100, noise_size: int = 100, hidden: tuple[
     ``output_activation=None`` for codes of either sign, such as a VAE's posterior means (a ReLU
     generator cannot reach their negative half, and its discriminator wins at once).
 
-    Both networks work on codes divided by a per-unit scale (see :func:`set_code_scale`): G's
+    Both networks work on codes divided by a per-unit scale (see ``set_code_scale``): G's
     last layer multiplies by it and D's first layer divides by it, so G(z) lives on the codes'
     own scale while both networks see numbers of order one.
 
-    ``compute_dtype``: the hidden layers' precision (:func:`compute_precision`); the codes G
+    ``compute_dtype``: the hidden layers' precision (``compute_precision``); the codes G
     makes and D's logits are float32 either way.
     """
     with compute_precision(compute_dtype):
@@ -303,6 +298,7 @@ def set_code_scale(model: GAN, codes) -> None:
     model.discriminator.get_layer("from_code_scale").scale.assign(1.0 / scale)
 
 
+# Shown in the chapter on generative adversarial networks (book/gan.md).
 def build_dcgan(noise_size: int = 64, width: int = 32, seed: int = 0,
                 average_decay: float = 0.0,
                 discriminator_batch_norm: bool = False,
@@ -311,9 +307,8 @@ def build_dcgan(noise_size: int = 64, width: int = 32, seed: int = 0,
 
     ``discriminator_batch_norm``: batch normalisation after D's second
     convolution, as in Radford et al. (2016), whose discriminators normalise
-    every layer but the first. ``average_decay``: see :class:`GAN`.
-    ``compute_dtype``: see :func:`compute_precision`.
-    Shown in the chapter on generative adversarial networks (book/gan.md).
+    every layer but the first. ``average_decay``: see ``GAN``.
+    ``compute_dtype``: see ``compute_precision``.
     """
     layers = keras.layers
     with compute_precision(compute_dtype):
@@ -357,7 +352,7 @@ def build_pet_dcgan(size: int = 32, noise_size: int = 100, width: int = 32, seed
 
     ``seed`` seeds the GAN's noise; the initial weights come from the global seed, which the
     caller sets (the model cache seeds with the recipe's seed before it builds).
-    ``compute_dtype``: see :func:`compute_precision`."""
+    ``compute_dtype``: see ``compute_precision``."""
     if size % 8:
         raise ValueError(f"size must be divisible by 8, got {size}")
     start = size // 8

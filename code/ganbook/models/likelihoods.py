@@ -14,6 +14,7 @@ import tensorflow as tf
 LOG_2PI = math.log(2.0 * math.pi)
 
 
+# Shown in the chapter on variational autoencoders (book/vae.md).
 def bernoulli_log_likelihood(x, logits, axis=-1):
     """log p(x | logits) of independent Bernoulli pixels, summed over ``axis``.
 
@@ -21,17 +22,15 @@ def bernoulli_log_likelihood(x, logits, axis=-1):
     with probability sigmoid(l_j). ``axis=-1`` for flat images (n, D);
     ``axis=[1, 2, 3]`` for (n, height, width, channels). It is minus the
     binary cross-entropy, also for x in [0, 1] rather than {0, 1}.
-    Shown in the chapter on variational autoencoders (book/vae.md).
     """
     return -tf.reduce_sum(
         tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=logits),
         axis=axis)
 
 
+# Shown in the chapter on variational autoencoders (book/vae.md).
 def gaussian_log_density(z, mu, log_var):
     """log N(z; mu, diag(exp(log_var))), summed over the last axis.
-
-    Shown in the chapter on variational autoencoders (book/vae.md).
     """
     return -0.5 * tf.reduce_sum(
         LOG_2PI + log_var + tf.square(z - mu) * tf.exp(-log_var), axis=-1)

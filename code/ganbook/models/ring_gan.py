@@ -3,7 +3,7 @@
 R1 adds (gamma / 2) E_{x ~ p_d} |grad_x l(x)|^2 to the discriminator's loss (l = D's logit): it
 stops D from growing steep slopes around the data, which is what makes the Dirac-GAN converge,
 and it is one remedy for the mode hopping of a plain GAN on the ring of Gaussians. The penalty
-itself lives in :class:`ganbook.models.gan.GAN`.
+itself lives in ``ganbook.models.gan.GAN``.
 """
 
 from __future__ import annotations

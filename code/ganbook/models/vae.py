@@ -5,10 +5,10 @@ z = mu + exp(log_var / 2) * eps with eps ~ N(0, I) (the reparameterisation trick
 outputs Bernoulli logits for the 784 pixels. Training maximises the evidence lower bound on
 dynamically binarised images (each pixel redrawn as Bernoulli(intensity) every time it is seen).
 
-:class:`ConvVAE` is the convolutional VAE for the cats-vs-dogs photographs, in the style of the
+``ConvVAE`` is the convolutional VAE for the cats-vs-dogs photographs, in the style of the
 Keras VAE example: the same Gaussian encoder and reparameterisation, and a Bernoulli likelihood on
 grey levels in [0, 1] (common for images, though pixels are not binary); its history keys mean
-what they mean for :class:`VAE`.
+what they mean for ``VAE``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from ganbook.models.likelihoods import bernoulli_log_likelihood
 INPUT_SIZE = 784
 
 
+# Shown in the chapter on variational autoencoders (book/vae.md).
 class Sampling(keras.layers.Layer):
     """The reparameterisation trick: z = mu + sigma * eps with eps ~ N(0, I).
 
     sigma = exp(log_var / 2); the noise is seeded, for reproducibility.
-    Shown in the chapter on variational autoencoders (book/vae.md).
     """
 
     def __init__(self, seed: int = 0, **kwargs):
@@ -39,20 +39,19 @@ class Sampling(keras.layers.Layer):
         return mu + tf.exp(0.5 * log_var) * eps
 
 
+# Shown in the chapter on variational autoencoders (book/vae.md).
 def kl_to_standard_normal(mu, log_var):
     """KL(N(mu, diag(exp(log_var))) || N(0, I)) in closed form, per example.
 
     Summed over the latent dimensions (the last axis).
-    Shown in the chapter on variational autoencoders (book/vae.md).
     """
     return 0.5 * tf.reduce_sum(
         tf.square(mu) + tf.exp(log_var) - 1.0 - log_var, axis=-1)
 
 
+# Shown in the chapter on variational autoencoders (book/vae.md).
 def binarize(x, seed_generator):
     """Dynamic binarisation: pixel j becomes 1 with probability x_j.
-
-    Shown in the chapter on variational autoencoders (book/vae.md).
     """
     return tf.cast(noise.uniform(tf.shape(x), seed_generator) < x, x.dtype)
 
@@ -94,11 +93,11 @@ class VAE(keras.Model):
         mu, log_var = self.encode(x)
         return self.decode(self.sampling([mu, log_var]))
 
+    # Shown in the chapter on variational autoencoders (book/vae.md).
     def elbo_terms(self, x):
         """Per image, the ELBO's terms: (log p(x | z), KL(q(z | x) || p(z))).
 
         One reparameterised sample z per image; the KL is exact. x is binary.
-        Shown in the chapter on variational autoencoders (book/vae.md).
         """
         mu, log_var = self.encode(x)
         z = self.sampling([mu, log_var])
@@ -116,10 +115,9 @@ class VAE(keras.Model):
         self.kl_tracker.update_state(tf.reduce_mean(kl))
         return {m.name: m.result() for m in self.metrics}
 
+    # Shown in the chapter on variational autoencoders (book/vae.md).
     def train_step(self, x):
         """One optimiser step on a batch's negative ELBO, freshly binarised.
-
-        Shown in the chapter on variational autoencoders (book/vae.md).
         """
         x, _, _ = keras.utils.unpack_x_y_sample_weight(x)
         x = binarize(x, self.binarizer)
@@ -146,7 +144,7 @@ def build_vae(latent_size: int = 20, hidden: tuple[int, ...] = (500, 500), seed:
 class ConvVAE(keras.Model):
     """q(z | x) by strided convolutions, p(x | z) by transposed convolutions.
 
-    Its history, as the :class:`~ganbook.models.vae.VAE`'s, in nats per image: ``loss`` = -ELBO,
+    Its history, as the ``VAE``'s, in nats per image: ``loss`` = -ELBO,
     ``reconstruction`` = E_q log p(x | z) (a log-likelihood: minus the summed binary cross-entropy)
     and ``kl`` = KL(q(z | x) || p(z)), so that loss = kl - reconstruction.
     """
@@ -189,10 +187,9 @@ class ConvVAE(keras.Model):
         mu, log_var = self.encode(x)
         return self.decode(self.sampling([mu, log_var]))
 
+    # Shown in the chapter on cats and dogs (book/cats-dogs.md).
     def elbo_terms(self, x):
         """Per image: (reconstruction log-likelihood, KL) from one sample z.
-
-        Shown in the chapter on cats and dogs (book/cats-dogs.md).
         """
         mu, log_var = self.encode(x)
         logits = self.decoder(self.sampling([mu, log_var]))

@@ -9,7 +9,7 @@ difference while a penalty keeps its slope near 1 on points between real and gen
 
 with e ~ U[0, 1] per example. Each generator step follows ``critic_steps`` critic steps, each on a
 real batch of its own. The generator, its sampling and its weight averaging are those of
-:class:`ganbook.models.gan.GAN`.
+``ganbook.models.gan.GAN``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from ganbook.models import gan
 from ganbook.models.gan import GAN, FixedScale, build_latent_gan, dense_network
 
 
+# Shown in the chapter on divergences (book/divergences.md).
 def critic_loss(real_scores, fake_scores):
     """E f(G(z)) - E f(x): the negative of the critic's estimate of W1.
-
-    Shown in the chapter on divergences (book/divergences.md).
     """
     return tf.reduce_mean(fake_scores) - tf.reduce_mean(real_scores)
 
@@ -35,6 +34,7 @@ def wasserstein_generator_loss(fake_scores):
     return -tf.reduce_mean(fake_scores)
 
 
+# Shown in the chapter on divergences (book/divergences.md).
 def gradient_penalty(critic, real, fake, mixing, scale=1.0):
     """The penalty E (|grad f(x_hat) * scale| - 1)^2.
 
@@ -42,7 +42,6 @@ def gradient_penalty(critic, real, fake, mixing, scale=1.0):
     number in [0, 1] per example, shape (batch, 1).
     ``scale`` (one number per feature, or 1) measures distances as
     |(x - y) / scale|, in which f's slope is grad f * scale.
-    Shown in the chapter on divergences (book/divergences.md).
     """
     between = mixing * real + (1.0 - mixing) * fake
     with tf.GradientTape() as tape:
@@ -63,7 +62,7 @@ class WassersteinGAN(GAN):
     examples together and is split into ``critic_steps`` equal parts (the remainder of a batch
     that does not divide is left out). ``penalty`` is lambda. Distances, and so the critic's
     slopes, are measured in units of ``distance_scale``, a fixed per-feature scale (1 unless set,
-    as :func:`set_code_scale` does for codes).
+    as ``set_code_scale`` does for codes).
     """
 
     def __init__(self, generator: keras.Model, critic: keras.Model, noise_size: int, seed: int = 0,
@@ -83,11 +82,10 @@ class WassersteinGAN(GAN):
     def critic(self) -> keras.Model:
         return self.discriminator
 
+    # Shown in the chapter on divergences (book/divergences.md).
     def _critic_step(self, real):
         """One Adam step of the critic on ``critic_loss``
         + lambda * ``gradient_penalty``.
-
-        Shown in the chapter on divergences (book/divergences.md).
         """
         batch_size = tf.shape(real)[0]
         fake = self.generator(self.noise(batch_size), training=True)
@@ -114,11 +112,10 @@ class WassersteinGAN(GAN):
         self.update_generator_average()
         return g_loss
 
+    # Shown in the chapter on divergences (book/divergences.md).
     def train_step(self, real):
         """``critic_steps`` critic steps, each on its own part of the batch,
         then one G step.
-
-        Shown in the chapter on divergences (book/divergences.md).
         """
         real, _, _ = keras.utils.unpack_x_y_sample_weight(real)
         part = tf.shape(real)[0] // self.critic_steps
@@ -157,16 +154,16 @@ def build_ring_wgan(noise_size: int = 16, hidden: tuple[int, ...] = (128, 128), 
 def build_latent_wgan(code_size: int = 100, noise_size: int = 32, hidden: tuple[int, ...] = (512, 512),
                       critic_steps: int = 5, penalty: float = 10.0, seed: int = 0,
                       average_decay: float = 0.0, compute_dtype: str = "float32") -> WassersteinGAN:
-    """The latent GAN's generator and discriminator networks (:func:`ganbook.models.gan.build_latent_gan`,
+    """The latent GAN's generator and discriminator networks (``ganbook.models.gan.build_latent_gan``,
     codes on their own scale, hidden layers in ``compute_dtype``), trained as WGAN-GP;
-    :func:`ganbook.models.gan.set_code_scale` applies."""
+    ``ganbook.models.gan.set_code_scale`` applies."""
     networks = build_latent_gan(code_size, noise_size, hidden, seed, compute_dtype=compute_dtype)
     return build_wgan(networks.generator, networks.discriminator, noise_size, critic_steps, penalty, seed,
                       average_decay)
 
 
 def set_code_scale(model: WassersteinGAN, codes) -> None:
-    """The latent GAN's code scale (:func:`ganbook.models.gan.set_code_scale`), also as the unit of
+    """The latent GAN's code scale (``ganbook.models.gan.set_code_scale``), also as the unit of
     distance: the critic's slope is measured on standardised codes."""
     gan.set_code_scale(model, codes)
     model.distance_scale.scale.assign(model.generator.get_layer("to_code_scale").scale)
