@@ -317,6 +317,45 @@ def test_the_pdf_has_the_figures_of_the_html():
     assert in_pdf == numbers, f"only in the HTML: {sorted(numbers - in_pdf)}; only in the PDF: {sorted(in_pdf - numbers)}"
 
 
+def _table_numbers(page: str) -> list[str | None]:
+    """For each table in a page's article, its number ("Table 6.2"), or None when it has none."""
+    html = (HTML / f"{page}.html").read_text()
+    article = html[html.find("<article"):html.rfind("</article>")]
+    numbers = []
+    for table in re.finditer(r"<table\b.*?</table>", article, re.S):
+        caption = re.search(r'<span class="caption-number">(Table \d+(?:\.\d+)?) </span>', table.group(0))
+        numbers.append(caption.group(1) if caption else None)
+    return numbers
+
+
+@pytest.mark.parametrize("page", [page for page in PAGES if page.startswith("book/")])
+def test_every_table_is_numbered_and_captioned(page):
+    """About 58 result tables had neither, so the text could only say "the table below"."""
+    _need(HTML, "the HTML book")
+    numbers = _table_numbers(page)
+    unnumbered = sum(number is None for number in numbers)
+    assert not unnumbered, f"{page}: {unnumbered} of {len(numbers)} tables have no number and caption"
+
+
+def test_the_pdf_has_the_tables_of_the_html():
+    _need(HTML, "the HTML book")
+    numbers = {number for page in PAGES if page.startswith("book/") for number in _table_numbers(page) if number}
+    in_pdf = set(re.findall(r"(Table \d+(?:\.\d+)?):", _pdftotext()))  # the back matter's: "Table 1"
+    assert numbers, "no numbered tables in the HTML book"
+    assert in_pdf == numbers, f"only in the HTML: {sorted(numbers - in_pdf)}; only in the PDF: {sorted(in_pdf - numbers)}"
+
+
+@pytest.mark.parametrize("page", [page for page in PAGES if page.startswith("book/")])
+def test_every_table_fits_the_desktop_column(page, server, browser):
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    tab.goto(f"{server}/{page}.html", wait_until="load")
+    wide = tab.evaluate("""() => [...document.querySelectorAll("article table")].filter(table =>
+        table.scrollWidth > table.closest("article").clientWidth + 1).map(table =>
+        `${(table.querySelector("caption") || table).textContent.trim().slice(0, 60)}: ${table.scrollWidth} px`)""")
+    tab.close()
+    assert not wide, f"{page}: tables wider than the column: {wide}"
+
+
 # axe-core's browser script, installed by .ci/run (npm package axe-core); GANBOOK_AXE overrides.
 AXE = Path(os.environ.get("GANBOOK_AXE", REPO / "_build" / "axe" / "node_modules" / "axe-core" / "axe.min.js"))
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
