@@ -47,7 +47,7 @@ def test_the_workflow_runs_the_readmes_two_commands_themselves():
     for command in commands:
         assert command in runs, f"no workflow step runs {command!r} as it is"
     build, test = runs.index(commands[0]), runs.index(commands[1])
-    pack = next(i for i, run in enumerate(runs) if "-m ganbook.remote pack _build/html/models" in run)
+    pack = next(i for i, run in enumerate(runs) if "-m ganbook.publish _build/html/models" in run)
     assert build < test < pack, "build, then test, then pack the models of the tested build"
 
 

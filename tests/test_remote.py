@@ -327,3 +327,16 @@ def test_pack_takes_the_current_entries_variants_included_and_leaves_out_stale_o
     changed = dataclasses.replace(tiny_recipe(), data="toy-v2")  # its data changed since: another key
     assert cache.current_entries({"tiny": changed}) == []
     assert cache.current_entries({}) == [], "an entry of a recipe the book no longer has"
+
+
+def test_the_publish_command_packs_the_registrys_current_entries_into_the_folder(tmp_path, monkeypatch, capsys):
+    from ganbook import publish, zoo
+
+    cache.load_or_train(tiny_recipe())
+    monkeypatch.setattr(zoo, "names", lambda: ["tiny"])
+    monkeypatch.setattr(zoo, "recipe", lambda name: tiny_recipe())
+    assert publish.main([str(tmp_path / "models")]) == 0
+    entry = cache.entry_dir(tiny_recipe()).name
+    assert list(_index(tmp_path / "models")["entries"]) == [entry]
+    assert "packed 1 model(s)" in capsys.readouterr().out
+

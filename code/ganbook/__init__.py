@@ -1,7 +1,9 @@
 """ganbook: the code behind the book *Generative Adversarial Networks - from feed-forward nets to GANs*.
 
-Module map (arrows: "imports"; nothing imports the chapters or tests, only chapters, the
-benchmark, ``pretrain``, ``remote``'s command and tests import ``zoo``):
+Module map (arrows: every ganbook module each one imports, anywhere in it; none: it imports none;
+tests/test_module_map.py checks both, and that no import circle closes; nothing imports the
+chapters or tests, and only chapters, the commands ``bench``, ``pretrain`` and ``publish``, and
+tests import ``zoo``):
 
 - ``settings``  where data and caches live; quiet TensorFlow start-up (imported first).
 - ``atomic``    write-then-rename for files and folders; a file's SHA-256.
@@ -19,15 +21,15 @@ benchmark, ``pretrain``, ``remote``'s command and tests import ``zoo``):
                 snapshots); ``TrainingRecord``, what training returns besides weights
 - ``address``   where the book lives on the web (repository, published site), when known: stdlib only
 - ``remote``    the published models: cache entries packed for a web server, fetched by key (``pooch``),
-                unpacked safely; its command packs the registry's entries  -> settings, address, atomic
+                unpacked safely                                  -> settings, address, atomic
 - ``cache``     the content-keyed store of trained models (verified, never NaN; ``filelock``ed); on a
                 miss it asks the published models before training    -> settings, atomic, train, remote
 - ``recipes``   declarations only: which model, data, loop and parameters, and each one's arithmetic
                 (``work``); ``RECIPES`` lists them; the DCGAN's precision by the CPU
-                -> settings, machine, data, toy, models, train, metrics, latent, cache, flops
+                -> settings, machine, data, toy, models, train, metrics, latent, evaluation, cache, flops
 - ``zoo``       the registry: ``zoo.get(name)``, a trained model, from the cache or the published models
                 when it can, else trained in a one-thread ``python -m ganbook.pretrain`` process (a command, not an
-                import)                                                      -> cache, recipes
+                import)                                     -> settings, cache, recipes, remote
 - ``metrics``   IWAE bound, Parzen windows, k-means: numpy/TensorFlow     -> models.likelihoods
 - ``evaluation`` a classifier judges generated images: confidence, class balance, Inception Score,
                 Fréchet distance                                               -> metrics (input checks)
@@ -49,11 +51,14 @@ benchmark, ``pretrain``, ``remote``'s command and tests import ``zoo``):
 - ``machine``   what a build ran on: commit, machine (and whether it computes in bfloat16) and
                 software; chapters in ``_toc.yml`` order; the cells' recorded times (for the
                 reading-group plan): stdlib only                                        -> atomic
-- ``flops``     counting training arithmetic from layer shapes (``Work``); the matmul peak: Keras only
+- ``flops``     counting training arithmetic from layer shapes (``Work``); the matmul peak: Keras and
+                TensorFlow only
 - ``bench``     ``python -m ganbook.bench``: training speed against the peak, per recipe and per build
-                                                                      -> flops, zoo, cache
+                            -> settings, data, toy, models, train, flops, cache, zoo
 - ``pretrain``  ``python -m ganbook.pretrain``: train the recipes in parallel one-thread processes, in
-                the order the chapters need them                                            -> zoo
+                the order the chapters need them                              -> settings, cache, zoo
+- ``publish``   ``python -m ganbook.publish FOLDER``: the cache's current entries, packed for the
+                published site                                                -> cache, remote, zoo
 
 Importing ``ganbook`` sets ``TF_CPP_MIN_LOG_LEVEL`` and ``TF_ENABLE_ONEDNN_OPTS`` (oneDNN on:
 measured faster), so that TensorFlow, when a submodule imports it, starts without its start-up

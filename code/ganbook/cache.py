@@ -470,7 +470,7 @@ def load_or_train(recipe: Recipe, retrain: bool = False) -> Trained:
 
 
 def current_entries(recipes: Mapping[str, Recipe]) -> list[Path]:
-    """The whole entries that the current code would make: what ``python -m ganbook.remote pack`` packs.
+    """The whole entries that the current code would make: what ``python -m ganbook.publish`` packs.
 
     An entry is current when the recipe of its name (in ``recipes``), with the parameters and seed
     its record stores, has its key now: the default recipes and any variant a chapter trained, but

@@ -2,9 +2,9 @@
 
 A cache key hashes everything that decides a model's weights (recipe, parameters, seed, data,
 code; see ``ganbook.cache``), so an entry trained by the publishing workflow from a commit is
-the entry a reader's build of that commit would train. ``python -m ganbook.remote pack FOLDER``
-writes each whole entry of the local cache that the current code would make (the recipes and the
-variants the chapters trained) as one zip archive, ``<name>-<key>.zip``, and an
+the entry a reader's build of that commit would train. ``pack`` (run by
+``python -m ganbook.publish FOLDER``) writes each whole entry of the local cache that the current
+code would make (the recipes and the variants the chapters trained) as one zip archive, ``<name>-<key>.zip``, and an
 ``index.json`` with every archive's SHA-256; the workflow places them in the published site's
 ``models/`` folder.
 
@@ -27,15 +27,13 @@ pre-training workers): one line says so, and the models are trained.
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
-import sys
 import tempfile
 import time
 import urllib.request
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from ganbook import address, settings
@@ -227,23 +225,3 @@ def fetch(entry_name: str, target: Path, base: str) -> None:
         size = found.get("bytes") if isinstance(found.get("bytes"), int) and found["bytes"] > 0 else INDEX_BYTES
         archive = _download(base, found["archive"], f"sha256:{found['sha256']}", Path(scratch), size)
         unpack(archive, Path(target))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ganbook.remote", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    packing = commands.add_parser("pack", help="pack the cache's current entries (the book's recipes and their "
-                                  "variants, as the code is now) into FOLDER")
-    packing.add_argument("folder", type=Path)
-    args = parser.parse_args(argv)
-    from ganbook import cache, zoo  # a command: the recipes it packs are the registry's
-
-    entries = cache.current_entries({name: zoo.recipe(name) for name in zoo.names()})
-    index = pack(entries, args.folder)
-    total = sum(item["bytes"] for item in index["entries"].values())
-    print(f"packed {len(entries)} model(s) from {cache.models_dir()} into {args.folder} ({total / 1e6:.1f} MB)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
