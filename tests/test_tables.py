@@ -37,6 +37,12 @@ def test_cells_are_written_with_str_and_an_empty_table_keeps_its_header():
     assert tables.markdown_table(["a"], []) == "| a |\n|---|"
 
 
+def test_bars_inside_cells_are_escaped_so_that_they_do_not_split_the_row():
+    text = tables.markdown_table(["quantity", "KL(q || p)"], [["|1 + h|", 0.5]])
+    assert text.splitlines()[0] == "| quantity | KL(q \\|\\| p) |"
+    assert text.splitlines()[-1] == "| \\|1 + h\\| | 0.5 |"
+
+
 def test_a_row_with_the_wrong_number_of_cells_is_named():
     with pytest.raises(ValueError, match=r"row \['only one'\] has 1 cells, expected 2"):
         tables.markdown_table(["a", "b"], [["x", "y"], ["only one"]])

@@ -41,9 +41,14 @@ def numeric_columns(headers: Sequence[str], rows: Sequence[Sequence[object]]) ->
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A GitHub-flavoured Markdown table, numeric columns right-aligned; one cell per header in every row."""
     rule = ["---:" if numeric else "---" for numeric in numeric_columns(headers, rows)]
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(rule) + "|"]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    lines = ["| " + " | ".join(map(_cell, headers)) + " |", "|" + "|".join(rule) + "|"]
+    lines += ["| " + " | ".join(map(_cell, row)) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    """A cell's text, its bars escaped: "KL(q || p)" or "|1 + hλ|" would otherwise split the row."""
+    return str(value).replace("|", "\\|")
 
 
 def latex_columns(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
