@@ -73,18 +73,16 @@ def test_changing_a_hyper_parameter_or_seed_or_data_retrains():
     assert CALLS["train"] == 4
 
 
-def test_changing_the_code_changes_the_key(tmp_path, monkeypatch):
-    module = tmp_path / "tiny_dependency.py"
-    module.write_text("SCALE = 1\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    recipe = Recipe("tiny", build_tiny, train_tiny, {"units": 4, "epochs": 1}, code=("tiny_dependency",))
-    before = cache.cache_key(recipe)
-    module.write_text("SCALE = 2\n")
-    assert cache.cache_key(recipe) != before
-    sys.modules.pop("tiny_dependency", None)
+# A tiny project: its recipe's train function calls a helper in another module, beside an unrelated
+# function; the key hashes what train reaches, wherever it lives.
+TINY_RECIPE = """from tinypkg import helpers
+from tinypkg.tiny import build, fit
 
 
-TINY_MODULE = '''"""A module the tiny recipe depends on."""
+def train(model, params, seed):
+    return fit(model, params, seed, helpers.scale)
+"""
+TINY_HELPERS = '''"""Helpers of the tiny project."""
 
 SCALE = 1
 
@@ -92,45 +90,90 @@ SCALE = 1
 def scale(x):
     """Multiply by SCALE."""
     return SCALE * x  # the only line that computes
+
+
+def unrelated(x):
+    return x - 1
 '''
 
 
-@pytest.mark.parametrize("entry", ["tiny_documented", "tiny_documented:scale"])
-def test_documentation_edits_keep_the_key_and_code_edits_change_it(tmp_path, monkeypatch, entry):
-    module = tmp_path / "tiny_documented.py"
-    module.write_text(TINY_MODULE)
+def _tiny_project(tmp_path, monkeypatch, recipe_source=TINY_RECIPE, helpers=TINY_HELPERS, other=""):
+    package = tmp_path / "tinypkg"
+    package.mkdir(exist_ok=True)
+    (package / "__init__.py").write_text("")
+    (package / "tiny.py").write_text("from tests.test_cache import build_tiny as build\n"
+                                     "def fit(model, params, seed, scale):\n"
+                                     "    return train_tiny(model, params, seed)\n"
+                                     "from tests.test_cache import train_tiny\n")
+    (package / "recipe.py").write_text(recipe_source)
+    (package / "helpers.py").write_text(helpers)
+    (package / "other.py").write_text(other)
     monkeypatch.syspath_prepend(str(tmp_path))
-    recipe = Recipe("tiny", build_tiny, train_tiny, {"units": 4, "epochs": 1}, code=(entry,))
-    before = cache.cache_key(recipe)
+
+
+def _tiny_key() -> str:
+    for name in [name for name in sys.modules if name == "tinypkg" or name.startswith("tinypkg.")]:
+        del sys.modules[name]
+    module = importlib.import_module("tinypkg.recipe")
+    return cache.cache_key(Recipe("tiny", module.build, module.train, {"units": 4, "epochs": 1}))
+
+
+def test_editing_reached_code_or_a_constant_it_reads_changes_the_key(tmp_path, monkeypatch):
+    _tiny_project(tmp_path, monkeypatch)
+    before = _tiny_key()
+    _tiny_project(tmp_path, monkeypatch, helpers=TINY_HELPERS.replace("return SCALE * x", "return SCALE * x + 1"))
+    assert _tiny_key() != before
+    _tiny_project(tmp_path, monkeypatch, helpers=TINY_HELPERS.replace("SCALE = 1", "SCALE = 2"))
+    assert _tiny_key() != before
+
+
+def test_documentation_edits_keep_the_key(tmp_path, monkeypatch):
+    _tiny_project(tmp_path, monkeypatch)
+    before = _tiny_key()
     edits = {"a docstring": ('"""Multiply by SCALE."""', '"""Multiply by the scale, a module constant."""'),
              "a comment": ("# the only line that computes", "# reworded"),
              "blank lines": ("\n\n\ndef scale", "\n\ndef scale")}
     for what, (old, new) in edits.items():
-        sys.modules.pop("tiny_documented", None)
-        module.write_text(TINY_MODULE.replace(old, new))
-        assert cache.cache_key(recipe) == before, f"editing {what} retrained"
-    sys.modules.pop("tiny_documented", None)
-    module.write_text(TINY_MODULE.replace("return SCALE * x", "return SCALE * x + 1"))
-    assert cache.cache_key(recipe) != before
-    sys.modules.pop("tiny_documented", None)
+        _tiny_project(tmp_path, monkeypatch, helpers=TINY_HELPERS.replace(old, new))
+        assert _tiny_key() == before, f"editing {what} retrained"
+
+
+def test_editing_an_unrelated_function_of_a_shared_module_keeps_the_key(tmp_path, monkeypatch):
+    _tiny_project(tmp_path, monkeypatch)
+    before = _tiny_key()
+    _tiny_project(tmp_path, monkeypatch, helpers=TINY_HELPERS.replace("return x - 1", "return x - 2"))
+    assert _tiny_key() == before
+
+
+def test_moving_a_function_to_another_module_or_within_its_own_keeps_the_key(tmp_path, monkeypatch):
+    _tiny_project(tmp_path, monkeypatch)
+    before = _tiny_key()
+    reordered = TINY_HELPERS.replace("SCALE = 1\n", "") + "\nSCALE = 1\n"
+    _tiny_project(tmp_path, monkeypatch, helpers=reordered)
+    assert _tiny_key() == before, "reordering a module retrained"
+    moved_out = TINY_HELPERS[TINY_HELPERS.index("SCALE = 1"):TINY_HELPERS.index("def unrelated")]
+    _tiny_project(tmp_path, monkeypatch, recipe_source=TINY_RECIPE.replace("helpers", "other"),
+                  helpers=TINY_HELPERS.replace(moved_out, ""), other=moved_out)
+    assert _tiny_key() == before, "moving scale (and its constant) to another module retrained"
 
 
 def test_a_function_is_hashed_from_its_file_as_it_is_now_even_after_lines_above_it_moved(tmp_path, monkeypatch):
     """inspect.getsource reads the file at the loaded code's old line numbers: after an edit above the
     function (a longer docstring) it returned the wrong lines, and the key matched no version."""
-    module = tmp_path / "tiny_shifting.py"
-    module.write_text(TINY_MODULE.replace('"""A module the tiny recipe depends on."""', "def first():\n    return 1\n"))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    sys.modules.pop("tiny_shifting", None)
-    importlib.import_module("tiny_shifting")  # loaded before the edit, and not reloaded
-    recipe = Recipe("tiny", build_tiny, train_tiny, {"units": 4, "epochs": 1}, code=("tiny_shifting:scale",))
+    shifting = TINY_HELPERS.replace('"""Helpers of the tiny project."""', "def first():\n    return 1\n")
+    _tiny_project(tmp_path, monkeypatch, helpers=shifting)
+    _tiny_key()
+    module = importlib.import_module("tinypkg.recipe")  # loaded before the edit, and not reloaded
+    recipe = Recipe("tiny", module.build, module.train, {"units": 4, "epochs": 1})
     before = cache.cache_key(recipe)
     longer = '    """First.\n\n    Three more lines\n    of documentation.\n    """\n'
-    module.write_text(module.read_text().replace("def first():\n", "def first():\n" + longer))
+    helpers = tmp_path / "tinypkg" / "helpers.py"
+    time.sleep(0.01)  # a new modification time, as an editor's save has
+    helpers.write_text(shifting.replace("def first():\n", "def first():\n" + longer))
     assert cache.cache_key(recipe) == before
-    module.write_text(module.read_text().replace("return SCALE * x", "return SCALE * x * 2"))
+    helpers.write_text(shifting.replace("def first():\n", "def first():\n" + longer)
+                       .replace("return SCALE * x", "return SCALE * x * 2"))
     assert cache.cache_key(recipe) != before
-    sys.modules.pop("tiny_shifting", None)
 
 
 def test_same_seed_gives_same_weights_when_retrained():

@@ -22,8 +22,11 @@ tests import ``zoo``):
 - ``address``   where the book lives on the web (repository, published site), when known: stdlib only
 - ``remote``    the published models: cache entries packed for a web server, fetched by key (``pooch``),
                 unpacked safely                                  -> settings, address, atomic
+- ``codekeys``  what a recipe's weights depend on in code, found by following its build and train
+                functions, and that code's hash (syntax trees, wherever the code lives)
 - ``cache``     the content-keyed store of trained models (verified, never NaN; ``filelock``ed); on a
-                miss it asks the published models before training    -> settings, atomic, train, remote
+                miss it asks the published models before training
+                                                     -> settings, atomic, train, codekeys, remote
 - ``recipes``   declarations only: which model, data, loop and parameters, and each one's arithmetic
                 (``work``); ``RECIPES`` lists them; the DCGAN's precision by the CPU
                 -> settings, machine, data, toy, models, train, metrics, latent, evaluation, cache, flops

@@ -2,8 +2,8 @@
 
 A ``Recipe`` says how to build a model and how to train it. Its cache key hashes
 everything that could change the trained weights: the recipe's name, hyper-parameters and
-seed, a fingerprint of its data, and the source code of the functions and modules that build
-and train it (as syntax, so documentation edits keep the key).
+seed, a fingerprint of its data, and the code its build and train functions reach
+(``ganbook.codekeys``: as syntax, so documentation edits keep the key).
 (jupyter-cache re-executes a notebook only when its cells change; without the code hash, an
 edit to ``ganbook`` would silently reuse stale models.) An entry is a folder holding the
 weights and a ``record.json`` with the training history, metrics and the weights' SHA-256; it
@@ -15,15 +15,11 @@ stored.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import hashlib
-import importlib
-import inspect
 import json
 import logging
 import shutil
-import textwrap
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,15 +29,16 @@ from typing import Any
 import numpy as np
 from filelock import FileLock
 
-from ganbook import remote, settings
+from ganbook import codekeys, remote, settings
 from ganbook.atomic import atomic_directory, sha256_of
 from ganbook.train import TrainingRecord
 
 log = logging.getLogger(__name__)
 
 # Bump when the layout of an entry or the way keys hash code changes (2: the weights' SHA-256 in the
-# record; 3: code hashed as syntax trees without docstrings and comments).
-CACHE_FORMAT = 3
+# record; 3: code hashed as syntax trees without docstrings and comments; 4: the code that build and
+# train reach, found by following it, instead of hand-typed names).
+CACHE_FORMAT = 4
 WEIGHTS_FILE = "model.weights.h5"
 RECORD_FILE = "record.json"
 RECORD_FIELDS = ("key", "history", "metrics", "train_seconds", "weights_sha256")
@@ -54,10 +51,9 @@ class Recipe:
 
     ``build(params)`` returns a built, untrained ``keras.Model``; ``train(model, params, seed)``
     trains it in place and returns a ``TrainingRecord``. ``data`` fingerprints the
-    training data; ``code`` names the modules, functions and constants (beyond ``build`` and
-    ``train``, whose own source is always hashed) that the trained weights depend on: a
-    module name hashes the whole file, ``"module:function"`` just that function (or class),
-    ``"module:CONSTANT"`` the constant's value. ``work(model, params)``, if given, counts the
+    training data (and names, with its key, any other recipe whose model it trains on); the code
+    the key hashes is what ``build`` and ``train`` reach (``ganbook.codekeys``). ``work(model,
+    params)``, if given, counts the
     training's arithmetic (a ``ganbook.flops.Work``) for the benchmark and the appendix; it
     does not change the weights, so it is not part of the key.
     """
@@ -68,7 +64,6 @@ class Recipe:
     params: Mapping[str, Any] = field(default_factory=dict)
     seed: int = 0
     data: str = ""
-    code: tuple[str, ...] = ()
     work: Callable[[Any, Mapping[str, Any]], Any] | None = None
 
     def with_params(self, **overrides: Any) -> Recipe:
@@ -82,8 +77,7 @@ class Recipe:
         unknown = set(overrides) - set(self.params)
         if unknown:
             raise TypeError(f"recipe {self.name!r} has no parameter(s) {sorted(unknown)}; it has {sorted(self.params)}")
-        return Recipe(self.name, self.build, self.train, {**self.params, **overrides}, seed, self.data, self.code,
-                      self.work)
+        return Recipe(self.name, self.build, self.train, {**self.params, **overrides}, seed, self.data, self.work)
 
 
 def plain_value(value: Any) -> Any:
@@ -135,66 +129,6 @@ class Trained:
         return self.record.metrics
 
 
-def _without_documentation(source: str | ast.Module) -> bytes:
-    """The code of ``source`` as its syntax tree, without docstrings; comments and layout drop out too.
-
-    Editing a docstring, a comment or line breaks then keeps every key, while any change to what the
-    code does changes it. (Hashing the text would retrain every model for a documentation edit.)
-    """
-    tree = ast.parse(textwrap.dedent(source)) if isinstance(source, str) else source
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
-                node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree, annotate_fields=False, include_attributes=False).encode()
-
-
-def _top_level_definition(path: Path, name: str) -> ast.AST | None:
-    """The ``def`` or ``class`` named ``name`` at the top of the file ``path``, as parsed now.
-
-    Found by name in the file, not by the line numbers of the loaded code (which
-    ``inspect.getsource`` uses): when the file changed after the import, those point into the
-    wrong lines, and a key computed then would match neither the old code nor the new.
-    """
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
-            return node
-    return None
-
-
-def _source_of(entry: str) -> bytes:
-    """What ``entry`` hashes: a module's or a function's or class's code (see
-    ``_without_documentation``), or a constant's value.
-
-    Entries are ``"package.module"``, ``"package.module:function"`` or ``"package.module:CONSTANT"``.
-    """
-    module_name, _, attribute = entry.partition(":")
-    module = importlib.import_module(module_name)
-    if not attribute:
-        return _without_documentation(Path(inspect.getsourcefile(module)).read_text(encoding="utf-8"))
-    value = getattr(module, attribute)
-    if inspect.isfunction(value) or inspect.isclass(value):
-        definition = _top_level_definition(Path(inspect.getsourcefile(module)), attribute)
-        if definition is not None:
-            return _without_documentation(ast.Module(body=[definition], type_ignores=[]))
-        return _without_documentation(inspect.getsource(value))
-    if isinstance(value, (bool, int, float, str, tuple, frozenset)):
-        return repr(value).encode()
-    raise TypeError(f"cannot hash {entry!r} for a cache key: name a function, a class, a module or a "
-                    f"constant (number, string, tuple), not a {type(value).__name__}")
-
-
-def _qualified(function: Callable) -> str:
-    return f"{function.__module__}:{function.__qualname__}"
-
-
-def code_dependencies(recipe: Recipe) -> list[str]:
-    """What the recipe's key hashes: its build and train functions and the modules or functions in ``code``."""
-    return sorted({_qualified(recipe.build), _qualified(recipe.train), *recipe.code})
-
-
 def cache_key(recipe: Recipe) -> str:
     """A hex digest that changes with the recipe, its parameters, seed, data and code."""
     description = json.dumps(
@@ -211,8 +145,7 @@ def cache_key(recipe: Recipe) -> str:
         default=repr,
     ).encode()
     digest = hashlib.sha256(description)
-    for entry in code_dependencies(recipe):
-        digest.update(entry.encode() + b"\0" + _source_of(entry) + b"\0")
+    digest.update(codekeys.code_digest(recipe.build, recipe.train).encode())
     return digest.hexdigest()[:24]
 
 
@@ -333,7 +266,7 @@ def _save(recipe: Recipe, trained: Trained, folder: Path) -> None:
             "params": dict(recipe.params),
             "seed": recipe.seed,
             "data": recipe.data,
-            "code": code_dependencies(recipe),
+            "code": codekeys.reached_names(recipe.build, recipe.train),  # what the key hashed
             "train_seconds": trained.train_seconds,
             "history": trained.record.history,
             "metrics": trained.record.metrics,

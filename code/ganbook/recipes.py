@@ -26,32 +26,6 @@ from ganbook.flops import Work
 from ganbook.models import autoencoder, classifier, conditional_gan, gan, ring_gan, vae, wgan
 from ganbook.train import TrainingRecord, fit_classifier, fit_gan, fit_unsupervised, fit_wgan, train_classifier
 
-# Code the recipes' weights depend on, beyond their own build and train functions (see cache.Recipe).
-# Functions rather than whole modules where a module holds unrelated code, so that editing one
-# model's code does not retrain the others.
-# The data modules that turn files into arrays (what a download delivers is pinned by the data fingerprint).
-_MNIST_CODE = ("ganbook.data.mnist", "ganbook.data.split")
-_CLASSIFIER_CODE = (*_MNIST_CODE, *(f"ganbook.models.classifier:{name}" for name in (
-                        "build_mlp", "build_cnn", "loss_function", "INPUT_SIZE", "NUM_CLASSES", "VARIANTS",
-                        "FEATURE_LAYER")),
-                    "ganbook.train:train_classifier",
-                    "ganbook.train:compiled_step", "ganbook.train:compiled_evaluator", "ganbook.train:epoch_batches",
-                    "ganbook.train:one_hot", "ganbook.train:check_training_input")
-_UNSUPERVISED_CODE = ("ganbook.train:fit_unsupervised", "ganbook.train:_example_shape", "ganbook.train:history_record",
-                      "ganbook.train:check_training_input")
-# What a GAN recipe's trained weights depend on besides its build and train functions.
-_GAN_CODE = (*(f"ganbook.models.gan:{name}" for name in ("GAN", "discriminator_loss", "generator_loss",
-                                                         "dense_network")),
-             "ganbook.models.noise", "ganbook.recipes:_fit_gan", "ganbook.train:fit_gan",
-             "ganbook.train:without_remapping",
-             "ganbook.train:GeneratorSnapshots", "ganbook.train:ScoredEpochs", "ganbook.train:history_record",
-             "ganbook.train:check_training_input")
-# The VAE family's shared pieces (the reparameterisation, the KL, the likelihood, the seeded noise).
-_VAE_CODE = ("ganbook.models.vae:Sampling", "ganbook.models.vae:kl_to_standard_normal",
-             "ganbook.models.likelihoods:bernoulli_log_likelihood", "ganbook.models.noise")
-_IWAE_CODE = ("ganbook.metrics:importance_weighted_bound", "ganbook.models.likelihoods",
-              "ganbook.metrics:mean_and_standard_error", "ganbook.metrics:finite_array", "ganbook.metrics:count")
-
 
 # ----------------------------------------------------------------------------- classifiers
 
@@ -97,8 +71,7 @@ def _classifier_work(model, params: Mapping[str, Any]) -> Work:
 def _mlp_recipe(name: str, **params: Any) -> Recipe:
     params.setdefault("train_digits", ALL_DIGITS)
     params.setdefault("jit_compile", True)  # XLA: the dense steps are faster with it
-    return Recipe(name, _build_mlp, _train_mlp, params, seed=0, data=data.mnist_fingerprint(),
-                  code=_CLASSIFIER_CODE, work=_classifier_work)
+    return Recipe(name, _build_mlp, _train_mlp, params, seed=0, data=data.mnist_fingerprint(), work=_classifier_work)
 
 
 def mlp_talk() -> Recipe:
@@ -139,7 +112,7 @@ def cnn_judge() -> Recipe:
     params = dict(width=16, features=128, steps=2000, batch_size=128, learning_rate=2e-3, decay_to=0.01,
                   eval_every=250, jit_compile=False)
     return Recipe("cnn-judge", _build_cnn, _train_cnn, params, seed=0, data=data.mnist_fingerprint(),
-                  code=_CLASSIFIER_CODE, work=_classifier_work)
+                  work=_classifier_work)
 
 
 # ----------------------------------------------------------------------------- autoencoder
@@ -170,7 +143,7 @@ def autoencoder_recipe() -> Recipe:
     """The talk's 784-100-784 ReLU autoencoder, squared error, Adam 0.005, batch 128."""
     params = dict(code_size=100, epochs=10, batch_size=128, learning_rate=0.005, jit_compile=True)
     return Recipe("autoencoder", _build_autoencoder, _train_autoencoder, params, seed=0,
-                  data=data.mnist_fingerprint(), code=(*_MNIST_CODE, *_UNSUPERVISED_CODE, "ganbook.models.autoencoder"),
+                  data=data.mnist_fingerprint(),
                   work=_epochs_work(MNIST_VALIDATION_START, MNIST_TEST_SIZE))
 
 
@@ -235,9 +208,6 @@ def _vae_work(model, params: Mapping[str, Any]) -> Work:
 def _vae_recipe(name: str, **params: Any) -> Recipe:
     params = {"iwae_k": 1000, "iwae_images": 2000, "iwae_chunk": 250, **params}
     return Recipe(name, _build_vae, _train_vae, params, seed=0, data=data.mnist_fingerprint(),
-                  code=(*_MNIST_CODE, *_UNSUPERVISED_CODE, *_IWAE_CODE, *_VAE_CODE,
-                        *(f"ganbook.models.vae:{name}" for name in ("VAE", "binarize", "build_vae", "INPUT_SIZE")),
-                        "ganbook.recipes:iwae_subset", "ganbook.recipes:IWAE_SUBSET_SEED"),
                   work=_vae_work)
 
 
@@ -282,10 +252,6 @@ def gan_compute_dtype() -> str:
     at a radius of 2) is close to the steps in which bfloat16 rounds numbers near 2 (0.016).
     """
     return "bfloat16" if settings.bfloat16_allowed() and machine.native_bfloat16() else "float32"
-
-
-# The code behind the GANs' compute_dtype parameter (see gan_compute_dtype).
-_PRECISION_CODE = ("ganbook.models.gan:compute_precision",)
 
 
 def _build_latent_gan(params: Mapping[str, Any]):
@@ -342,9 +308,6 @@ def latent_gan() -> Recipe:
                   compute_dtype=gan_compute_dtype())
     return Recipe("latent-gan", _build_latent_gan, _train_latent_gan, params, seed=0,
                   data=f"autoencoder-{cache_key(autoencoder_recipe())}",
-                  code=(*_GAN_CODE, *_MNIST_CODE, "ganbook.models.autoencoder", "ganbook.models.gan:FixedScale",
-                        "ganbook.models.gan:build_latent_gan", "ganbook.models.gan:set_code_scale",
-                        *_PRECISION_CODE),
                   work=_latent_gan_work)
 
 
@@ -371,10 +334,6 @@ def vae_latent_gan() -> Recipe:
     params = {**latent_gan().params, "code_size": 20, "output_activation": None}
     return Recipe("vae-latent-gan", _build_latent_gan, _train_vae_latent_gan, params, seed=0,
                   data=f"vae-20-{cache_key(vae_20())}",
-                  code=(*_GAN_CODE, *_MNIST_CODE, "ganbook.latent:training_codes", "ganbook.latent:posterior_parameters",
-                        "ganbook.latent:CODES_BINARIZATION_SEED", "ganbook.latent:ENCODE_BATCH",
-                        "ganbook.models.gan:FixedScale", "ganbook.models.gan:build_latent_gan",
-                        "ganbook.models.gan:set_code_scale", *_PRECISION_CODE),
                   work=_vae_latent_gan_work)
 
 
@@ -441,11 +400,6 @@ DCGAN_SCORE_EPOCHS = [1, 2, 4, 6]
 ABLATION_EPOCHS = 2
 
 
-# What a GAN scored by the judge as it trains depends on besides its own code.
-_JUDGED_CODE = ("ganbook.recipes:_judged_mnist", "ganbook.recipes:judge_scorer", "ganbook.recipes:JUDGED_SAMPLES",
-                "ganbook.recipes:JUDGED_SEED", "ganbook.evaluation", "ganbook.metrics:finite_array")
-
-
 def dcgan() -> Recipe:
     """A small convolutional GAN in pixel space, its generator averaged, scored by the judge as it trains."""
     params = dict(noise_size=64, width=32, discriminator_batch_norm=True, average_decay=0.995, epochs=DCGAN_EPOCHS,
@@ -454,7 +408,6 @@ def dcgan() -> Recipe:
                   compute_dtype=gan_compute_dtype())
     return Recipe("dcgan", _build_dcgan, _train_dcgan, params, seed=0,
                   data=f"{data.mnist_fingerprint()}, judged by cnn-judge-{cache_key(cnn_judge())}",
-                  code=(*_GAN_CODE, *_MNIST_CODE, "ganbook.models.gan:build_dcgan", *_PRECISION_CODE, *_JUDGED_CODE),
                   work=_dcgan_work)
 
 
@@ -503,8 +456,6 @@ def dcgan_conditional() -> Recipe:
     del params["discriminator_batch_norm"]  # always on here
     return Recipe("dcgan-conditional", _build_conditional_dcgan, _train_conditional_dcgan, params, seed=0,
                   data=f"{data.mnist_fingerprint()} with labels, judged by cnn-judge-{cache_key(cnn_judge())}",
-                  code=(*_GAN_CODE, *_MNIST_CODE, "ganbook.models.conditional_gan", *_PRECISION_CODE,
-                        *_JUDGED_CODE),
                   work=_dcgan_work)
 
 
@@ -533,7 +484,7 @@ def _ring_recipe(name: str, r1: float) -> Recipe:
                   learning_rate=2e-4, snapshot_epochs=[10, 25, 50, 100], jit_compile=True,
                   steps_per_execution=RING_STEPS_PER_EXECUTION, snapshot_count=RING_SNAPSHOT_COUNT)
     return Recipe(name, _build_ring_gan, _train_ring_gan, params, seed=0, data="ring-of-gaussians",
-                  code=(*_GAN_CODE, "ganbook.toy", "ganbook.models.ring_gan"), work=_gan_work(params["points"]))
+                  work=_gan_work(params["points"]))
 
 
 def ring_gan_plain() -> Recipe:
@@ -547,12 +498,6 @@ def ring_gan_r1() -> Recipe:
 
 
 # ----------------------------------------------------------------------------- Wasserstein GANs (divergences)
-
-_WGAN_CODE = ("ganbook.models.wgan", *(f"ganbook.models.gan:{name}" for name in (
-                  "GAN", "dense_network", "FixedScale", "discriminator_loss", "generator_loss")),
-              "ganbook.models.noise", "ganbook.recipes:_fit_wgan", "ganbook.train:fit_wgan",
-              "ganbook.train:without_remapping", "ganbook.train:GeneratorSnapshots",
-              "ganbook.train:history_record", "ganbook.train:check_training_input")
 
 
 def _fit_wgan(model, x: np.ndarray, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -594,7 +539,7 @@ def ring_wgan_gp() -> Recipe:
                   snapshot_epochs=[10, 25, 50, 100, 150, 200], jit_compile=True,
                   steps_per_execution=RING_STEPS_PER_EXECUTION // 5, snapshot_count=RING_SNAPSHOT_COUNT)
     return Recipe("ring-wgan-gp", _build_ring_wgan, _train_ring_wgan, params, seed=0, data="ring-of-gaussians",
-                  code=(*_WGAN_CODE, "ganbook.toy"), work=_wgan_work(params["points"]))
+                  work=_wgan_work(params["points"]))
 
 
 def _build_latent_wgan(params: Mapping[str, Any]):
@@ -630,14 +575,11 @@ def latent_wgan_gp() -> Recipe:
                   compute_dtype=gan_compute_dtype())
     return Recipe("latent-wgan-gp", _build_latent_wgan, _train_latent_wgan, params, seed=0,
                   data=f"autoencoder-{cache_key(autoencoder_recipe())}",
-                  code=(*_WGAN_CODE, *_MNIST_CODE, "ganbook.models.autoencoder", "ganbook.models.gan:build_latent_gan",
-                        "ganbook.models.gan:set_code_scale", *_PRECISION_CODE),
                   work=_latent_wgan_work)
 
 
 # ----------------------------------------------------------------------------- cats and dogs
 
-_PETS_CODE = ("ganbook.data.cats_dogs", "ganbook.data.split")
 _PET_TRAIN, _PET_VALIDATION = (2 * count for count in CATS_DOGS_COUNTS.values())  # both classes
 _PET_MIRRORED = 2 * _PET_TRAIN  # the generators train on each image and its mirror image
 
@@ -664,10 +606,6 @@ def pet_classifier() -> Recipe:
                   learning_rate=2e-3, decay_to=0.05, jit_compile=False)
     return Recipe("pet-classifier", _build_pet_classifier, _train_pet_classifier, params, seed=0,
                   data=data.cats_dogs_fingerprint(32),
-                  code=(*_PETS_CODE, "ganbook.train:fit_classifier", "ganbook.train:history_record",
-                        "ganbook.train:check_training_input",
-                        *(f"ganbook.models.classifier:{name}" for name in ("build_pet_classifier", "PET_CLASSES",
-                                                                           "FEATURE_LAYER"))),
                   work=_epochs_work(_PET_TRAIN, _PET_VALIDATION))
 
 
@@ -690,8 +628,6 @@ def pet_vae() -> Recipe:
     params = dict(size=32, latent_size=64, width=32, epochs=25, batch_size=64, learning_rate=1e-3,
                   jit_compile=False)  # as Keras's "auto" chose on a CPU
     return Recipe("pet-vae", _build_pet_vae, _train_pet_vae, params, seed=0, data=data.cats_dogs_fingerprint(32),
-                  code=(*_PETS_CODE, *_UNSUPERVISED_CODE, *_VAE_CODE, "ganbook.models.vae:ConvVAE",
-                        "ganbook.models.vae:build_conv_vae"),
                   work=_epochs_work(_PET_MIRRORED, _PET_VALIDATION))
 
 
@@ -715,7 +651,7 @@ def pet_dcgan() -> Recipe:
     params = dict(size=32, noise_size=100, width=16, epochs=30, batch_size=64, learning_rate=2e-4, jit_compile=False,
                   steps_per_execution=1, snapshot_count=SNAPSHOT_COUNT, compute_dtype="float32")
     return Recipe("pet-dcgan", _build_pet_dcgan, _train_pet_dcgan, params, seed=0,
-                  data=data.cats_dogs_fingerprint(32), code=(*_PETS_CODE, *_GAN_CODE, "ganbook.models.gan:build_pet_dcgan", *_PRECISION_CODE),
+                  data=data.cats_dogs_fingerprint(32),
                   work=_gan_work(_PET_MIRRORED))
 
 

@@ -23,8 +23,7 @@ DRAWS = 5
 # supervised learning with 100 labels".
 def labelled_subset(labels: np.ndarray, per_class: int = LABELS_PER_CLASS,
                     seed: int = 0) -> np.ndarray:
-    """Sorted indices of per_class images of each class, drawn with seed.
-    """
+    """Sorted indices of per_class images of each class, drawn with seed."""
     labels = np.asarray(labels)
     if labels.ndim != 1 or len(labels) == 0:
         raise ValueError(f"labels must be a non-empty 1-d array of class "

@@ -67,8 +67,7 @@ def epoch_batches(x: np.ndarray, y: np.ndarray, batch_size: int, rng: np.random.
 def compiled_step(model: keras.Model, loss_fn: Callable,
                   optimizer: keras.optimizers.Optimizer,
                   jit_compile: bool = True) -> Callable:
-    """One gradient step on a batch, compiled by TensorFlow; returns the loss.
-    """
+    """One gradient step on a batch, compiled by TensorFlow; returns the loss."""
     optimizer.build(model.trainable_variables)
 
     @tf.function(jit_compile=jit_compile, reduce_retracing=True)

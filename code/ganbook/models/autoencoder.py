@@ -35,8 +35,7 @@ class Autoencoder(keras.Model):
 
     # Shown in the chapter on autoencoders (book/autoencoders.md).
     def train_step(self, x):
-        """One Adam step on a batch's reconstruction error.
-        """
+        """One Adam step on a batch's reconstruction error."""
         x, _, _ = keras.utils.unpack_x_y_sample_weight(x)
         with tf.GradientTape() as tape:
             loss = reconstruction_error(x, self(x, training=True))
@@ -53,8 +52,7 @@ class Autoencoder(keras.Model):
 
 # Shown in the chapter on autoencoders (book/autoencoders.md).
 def reconstruction_error(x, x_hat):
-    """Mean squared error per pixel, averaged over the batch (the talk's loss).
-    """
+    """Mean squared error per pixel, averaged over the batch (the talk's loss)."""
     return tf.reduce_mean(tf.square(x - x_hat))
 
 

@@ -52,8 +52,7 @@ def build_mlp(hidden: int = 256, variant: str = "cross-entropy",
 
 # Shown in the chapter on feed-forward networks (book/feedforward.md).
 def loss_function(variant: str):
-    """A variant's per-batch mean loss: (one-hot targets, outputs) -> scalar.
-    """
+    """A variant's per-batch mean loss: (one-hot targets, outputs) -> scalar."""
     if variant == "talk":
         return lambda targets, outputs: tf.reduce_mean(
             tf.square(outputs - targets))

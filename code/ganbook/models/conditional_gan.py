@@ -57,8 +57,7 @@ class ConditionalGAN(GAN):
 
     # Shown in the chapter on generative adversarial networks (book/gan.md).
     def noise(self, batch_size, seed_generator=None):
-        """G's inputs: normal z, and labels y ~ p(y) by inverting its CDF.
-        """
+        """G's inputs: normal z, and labels y ~ p(y) by inverting its CDF."""
         draws = seed_generator or self.noise_seed
         z = random_numbers.normal((batch_size, self.noise_size), draws)
         uniform = random_numbers.uniform((batch_size,), draws)

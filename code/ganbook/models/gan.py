@@ -28,8 +28,7 @@ from ganbook.models import noise as random_numbers
 
 # Shown in the chapter on generative adversarial networks (book/gan.md).
 def discriminator_loss(real_logits, fake_logits):
-    """The negative of the value function's discriminator terms, per batch.
-    """
+    """The negative of the value function's discriminator terms, per batch."""
     real_term = tf.reduce_mean(tf.nn.softplus(-real_logits))  # -log D(x)
     fake_term = tf.reduce_mean(tf.nn.softplus(fake_logits))  # -log(1-D(G(z)))
     return real_term + fake_term
@@ -118,8 +117,7 @@ class GAN(keras.Model):
 
     # Shown in the chapter on generative adversarial networks (book/gan.md).
     def _discriminator_step(self, real, fake):
-        """One Adam step of D on ``discriminator_loss`` (+ R1 if ``r1`` > 0).
-        """
+        """One Adam step of D on ``discriminator_loss`` (+ R1 if ``r1`` > 0)."""
         with tf.GradientTape() as tape:
             if self.r1:
                 with tf.GradientTape() as inner:
@@ -144,8 +142,7 @@ class GAN(keras.Model):
 
     # Shown in the chapter on generative adversarial networks (book/gan.md).
     def _generator_step(self, batch_size):
-        """One Adam step of G on ``generator_loss`` through D, then of the average.
-        """
+        """One Adam step of G on ``generator_loss`` through D, then of the average."""
         with tf.GradientTape() as tape:
             fake = self.generator(self.noise(batch_size), training=True)
             fake_logits = self.discriminator(fake, training=True)
@@ -158,8 +155,7 @@ class GAN(keras.Model):
 
     # Shown in the chapter on generative adversarial networks (book/gan.md).
     def update_generator_average(self) -> None:
-        """One step of the moving average of G's weights (after each G step).
-        """
+        """One step of the moving average of G's weights (after each G step)."""
         if not self.generator_average:
             return
         decay, weights = self.average_decay, self.generator.trainable_variables
@@ -169,8 +165,7 @@ class GAN(keras.Model):
 
     # Shown in the chapter on generative adversarial networks (book/gan.md).
     def train_step(self, real):
-        """One D step, then one G step; running means of four metrics.
-        """
+        """One D step, then one G step; running means of four metrics."""
         real, _, _ = keras.utils.unpack_x_y_sample_weight(real)
         # real may be a pair (images, labels): a conditional GAN's
         batch_size = tf.shape(tf.nest.flatten(real)[0])[0]

@@ -30,7 +30,6 @@ def bernoulli_log_likelihood(x, logits, axis=-1):
 
 # Shown in the chapter on variational autoencoders (book/vae.md).
 def gaussian_log_density(z, mu, log_var):
-    """log N(z; mu, diag(exp(log_var))), summed over the last axis.
-    """
+    """log N(z; mu, diag(exp(log_var))), summed over the last axis."""
     return -0.5 * tf.reduce_sum(
         LOG_2PI + log_var + tf.square(z - mu) * tf.exp(-log_var), axis=-1)

@@ -51,8 +51,7 @@ def kl_to_standard_normal(mu, log_var):
 
 # Shown in the chapter on variational autoencoders (book/vae.md).
 def binarize(x, seed_generator):
-    """Dynamic binarisation: pixel j becomes 1 with probability x_j.
-    """
+    """Dynamic binarisation: pixel j becomes 1 with probability x_j."""
     return tf.cast(noise.uniform(tf.shape(x), seed_generator) < x, x.dtype)
 
 
@@ -117,8 +116,7 @@ class VAE(keras.Model):
 
     # Shown in the chapter on variational autoencoders (book/vae.md).
     def train_step(self, x):
-        """One optimiser step on a batch's negative ELBO, freshly binarised.
-        """
+        """One optimiser step on a batch's negative ELBO, freshly binarised."""
         x, _, _ = keras.utils.unpack_x_y_sample_weight(x)
         x = binarize(x, self.binarizer)
         with tf.GradientTape() as tape:
@@ -189,8 +187,7 @@ class ConvVAE(keras.Model):
 
     # Shown in the chapter on cats and dogs (book/cats-dogs.md).
     def elbo_terms(self, x):
-        """Per image: (reconstruction log-likelihood, KL) from one sample z.
-        """
+        """Per image: (reconstruction log-likelihood, KL) from one sample z."""
         mu, log_var = self.encode(x)
         logits = self.decoder(self.sampling([mu, log_var]))
         return (bernoulli_log_likelihood(x, logits, axis=[1, 2, 3]),

@@ -24,8 +24,7 @@ from ganbook.models.gan import GAN, FixedScale, build_latent_gan, dense_network
 
 # Shown in the chapter on divergences (book/divergences.md).
 def critic_loss(real_scores, fake_scores):
-    """E f(G(z)) - E f(x): the negative of the critic's estimate of W1.
-    """
+    """E f(G(z)) - E f(x): the negative of the critic's estimate of W1."""
     return tf.reduce_mean(fake_scores) - tf.reduce_mean(real_scores)
 
 
