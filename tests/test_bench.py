@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ganbook import bench, cache, flops, recipes, zoo
+from ganbook import bench, cache, flops, machine, recipes, zoo
 
 BENCHED = bench.STEP_RECIPES + bench.FIT_RECIPES
 
@@ -85,7 +85,7 @@ def test_a_tiny_fit_measurement_reports_the_recipes_setting_and_step_flops(monke
 
 def test_a_bfloat16_recipe_says_so_in_its_setting(monkeypatch):
     declared = zoo.recipe
-    monkeypatch.setattr(recipes.machine, "native_bfloat16", lambda: True)
+    monkeypatch.setattr(machine, "native_bfloat16", lambda: True)
     monkeypatch.delenv("GANBOOK_BFLOAT16", raising=False)
     monkeypatch.setattr(zoo, "recipe", lambda name, **kw: declared(name, width=4, noise_size=8, batch_size=16,
                                                                     steps_per_execution=2, **kw))

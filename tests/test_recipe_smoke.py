@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from ganbook import cache, data, recipes
+from ganbook.recipes import autoencoders, classifiers, gans_on_codes, pets, pixel_gans, ring_and_wgan
 from ganbook.data.cats_dogs import CatsDogs
 from ganbook.data.mnist import MNIST
 from ganbook.data.split import Split
@@ -26,6 +27,7 @@ SMOKE = dict(epochs=1, steps=4, eval_every=2, iwae_k=2, iwae_images=8, iwae_chun
              jit_compile=False)
 TRAIN, VALIDATION, TEST = 512, 256, 256  # images per split
 JUDGED_SAMPLES = 64
+FAMILIES = (classifiers, autoencoders, gans_on_codes, pixel_gans, ring_and_wgan, pets)
 
 
 def smoked(recipe: cache.Recipe) -> cache.Recipe:
@@ -63,11 +65,12 @@ def small_world(monkeypatch):
     monkeypatch.setattr(data.mnist, "load_mnist", _fake_mnist)
     monkeypatch.setattr(data, "binarized_test_images", _fake_binarized_test_images)
     monkeypatch.setattr(data, "load_cats_dogs", _fake_cats_dogs)
-    monkeypatch.setattr(recipes, "JUDGED_SAMPLES", JUDGED_SAMPLES)
-    for name, factory in list(vars(recipes).items()):
-        if inspect.isfunction(factory) and inspect.signature(factory).return_annotation in ("Recipe", cache.Recipe) \
-                and not inspect.signature(factory).parameters:
-            monkeypatch.setattr(recipes, name, lambda factory=factory: smoked(factory()))
+    monkeypatch.setattr(pixel_gans, "JUDGED_SAMPLES", JUDGED_SAMPLES)
+    for family in FAMILIES:
+        for name, factory in list(vars(family).items()):
+            if inspect.isfunction(factory) and not inspect.signature(factory).parameters \
+                    and inspect.signature(factory).return_annotation in ("Recipe", cache.Recipe):
+                monkeypatch.setattr(family, name, lambda factory=factory: smoked(factory()))
 
 
 @pytest.mark.parametrize("name", list(recipes.RECIPES))

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from ganbook import cache, codekeys, recipes, zoo
+from ganbook import cache, codekeys, machine, recipes, zoo
+from ganbook.recipes import autoencoders
 
 NAMES = zoo.names()
 
@@ -44,8 +45,8 @@ def test_the_dcgans_key_reaches_its_training_step_noise_judge_and_data_code():
     reached = _reached_names("dcgan")
     for expected in ("ganbook.models.gan:GAN.train_step", "ganbook.models.gan:build_dcgan",
                      "ganbook.models.noise:normal", "ganbook.train:fit_gan", "ganbook.train:ScoredEpochs",
-                     "ganbook.recipes:judge_scorer", "ganbook.evaluation:precision_recall",
-                     "ganbook.data.mnist:load_mnist", "ganbook.recipes:JUDGED_SAMPLES", "ganbook.models.gan:compute_precision"):
+                     "ganbook.recipes.pixel_gans:judge_scorer", "ganbook.evaluation:precision_recall",
+                     "ganbook.data.mnist:load_mnist", "ganbook.recipes.pixel_gans:JUDGED_SAMPLES", "ganbook.models.gan:compute_precision"):
         assert expected in reached, expected
     assert not any(name.startswith(codekeys.NOT_MODEL_CODE) for name in reached)
 
@@ -54,20 +55,20 @@ def test_the_vaes_key_reaches_its_bound_and_the_subset_seed():
     reached = _reached_names("vae-20")
     for expected in ("ganbook.models.vae:VAE.train_step", "ganbook.models.vae:Sampling",
                      "ganbook.metrics:importance_weighted_bound", "ganbook.models.likelihoods:bernoulli_log_likelihood",
-                     "ganbook.recipes:iwae_subset", "ganbook.recipes:IWAE_SUBSET_SEED"):
+                     "ganbook.recipes.autoencoders:iwae_subset", "ganbook.recipes.autoencoders:IWAE_SUBSET_SEED"):
         assert expected in reached, expected
 
 
 def test_a_recipe_trained_on_another_keys_it_through_its_data_not_its_code():
     reached = _reached_names("latent-gan")
-    assert "ganbook.recipes:autoencoder_recipe" not in reached
+    assert "ganbook.recipes.autoencoders:autoencoder_recipe" not in reached
     assert cache.cache_key(zoo.recipe("autoencoder")) in zoo.recipe("latent-gan").data
 
 
 def test_changing_a_constant_the_training_reads_changes_the_key(monkeypatch):
     recipe = zoo.recipe("vae-20")
     key = cache.cache_key(recipe)
-    monkeypatch.setattr(recipes, "IWAE_SUBSET_SEED", recipes.IWAE_SUBSET_SEED + 1)
+    monkeypatch.setattr(autoencoders, "IWAE_SUBSET_SEED", autoencoders.IWAE_SUBSET_SEED + 1)
     assert cache.cache_key(recipe) != key
 
 
@@ -114,7 +115,7 @@ def test_the_50d_vae_differs_from_the_20d_vae_only_in_its_code_and_evaluation_su
     (False, None, "float32"), (False, "1", "float32")])
 def test_the_convolutional_gans_compute_in_bfloat16_only_where_the_cpu_has_it_and_it_is_allowed(
         monkeypatch, native, variable, expected):
-    monkeypatch.setattr(recipes.machine, "native_bfloat16", lambda: native)
+    monkeypatch.setattr(machine, "native_bfloat16", lambda: native)
     if variable is None:
         monkeypatch.delenv("GANBOOK_BFLOAT16", raising=False)
     else:
@@ -133,7 +134,7 @@ def test_the_convolutional_gans_compute_in_bfloat16_only_where_the_cpu_has_it_an
 def test_a_models_cache_key_says_which_precision_trained_it(monkeypatch):
     keys = {}
     for native in (True, False):
-        monkeypatch.setattr(recipes.machine, "native_bfloat16", lambda: native)
+        monkeypatch.setattr(machine, "native_bfloat16", lambda: native)
         keys[native] = cache.cache_key(zoo.recipe("dcgan"))
     assert keys[True] != keys[False]
 

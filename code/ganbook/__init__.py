@@ -27,8 +27,10 @@ tests import ``zoo``):
 - ``cache``     the content-keyed store of trained models (verified, never NaN; ``filelock``ed); on a
                 miss it asks the published models before training
                                                      -> settings, atomic, train, codekeys, remote
-- ``recipes``   declarations only: which model, data, loop and parameters, and each one's arithmetic
-                (``work``); ``RECIPES`` lists them; the DCGAN's precision by the CPU
+- ``recipes/``  declarations only, one module per family of models (classifiers, autoencoders and
+                VAEs, GANs on codes, pixel GANs, the ring and the WGANs, pets): which model, data,
+                loop and parameters, and each one's arithmetic (``work``); ``RECIPES`` lists them;
+                the GANs' precision by the CPU
                 -> settings, machine, data, toy, models, train, metrics, latent, evaluation, cache, flops
 - ``zoo``       the registry: ``zoo.get(name)``, a trained model, from the cache or the published models
                 when it can, else trained in a one-thread ``python -m ganbook.pretrain`` process (a command, not an

@@ -218,8 +218,9 @@ def code_digest(*starts: Callable) -> str:
     digest = hashlib.sha256()
     for name, dumped in sorted(parts):
         digest.update(name.encode() + b"\0" + dumped.encode() + b"\0")
-    for name, value in sorted(values.items()):
-        digest.update(name.rpartition(":")[2].encode() + b"\0" + repr(_sorted(value)).encode() + b"\0")
+    # a value by its name alone, once: the same constant read through two modules is one constant
+    for name, value in sorted({(name.rpartition(":")[2], repr(_sorted(value))) for name, value in values.items()}):
+        digest.update(name.encode() + b"\0" + value.encode() + b"\0")
     return digest.hexdigest()
 
 

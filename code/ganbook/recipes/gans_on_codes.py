@@ -1,0 +1,77 @@
+"""GANs on codes: a GAN on the autoencoder's codes (the talk's idea, corrected) and on the VAE's,
+decoded to images by the model whose codes they learn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ganbook import data, flops, latent
+from ganbook.cache import Recipe, cache_key, load_or_train
+from ganbook.data.mnist import MNIST_VALIDATION_START
+from ganbook.flops import Work
+from ganbook.models import gan
+from ganbook.train import TrainingRecord
+from ganbook.recipes.common import GAN_STEPS_PER_EXECUTION, SNAPSHOT_COUNT, _fit_gan, _gan_work, gan_compute_dtype
+from ganbook.recipes.autoencoders import _build_vae, autoencoder_recipe, vae_20
+
+def _build_latent_gan(params: Mapping[str, Any]):
+    return gan.build_latent_gan(params["code_size"], params["noise_size"], tuple(params["hidden"]),
+                                average_decay=params["average_decay"],
+                                output_activation=params.get("output_activation", "relu"),
+                                compute_dtype=params["compute_dtype"])
+
+
+def _latent_gan_work(model, params: Mapping[str, Any]) -> Work:
+    """A GAN's work on the codes, and the autoencoder's encoder (one 784 x code layer) once over the images."""
+    work = _gan_work(MNIST_VALIDATION_START)(model, params)
+    return Work(work.step_flops, work.examples, MNIST_VALIDATION_START * 2.0 * 784 * params["code_size"])
+
+
+def _train_latent_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+    """Train on the autoencoder codes of the first 50,000 training images."""
+    ae = load_or_train(autoencoder_recipe()).model
+    mnist = data.load_mnist(validation=True)
+    codes = ae.encoder.predict(data.flatten(mnist.train.x), batch_size=4096, verbose=0)
+    gan.set_code_scale(model, codes)
+    return TrainingRecord(history=_fit_gan(model, codes, params))
+
+
+def latent_gan() -> Recipe:
+    """The talk's idea, corrected: a GAN on the 100-d codes of the autoencoder, decoded to images."""
+    params = dict(code_size=100, noise_size=32, hidden=[512, 512], epochs=25, batch_size=128,
+                  learning_rate=1e-3, average_decay=0.9997, jit_compile=False,
+                  steps_per_execution=GAN_STEPS_PER_EXECUTION, snapshot_count=SNAPSHOT_COUNT,
+                  compute_dtype=gan_compute_dtype())
+    return Recipe("latent-gan", _build_latent_gan, _train_latent_gan, params, seed=0,
+                  data=f"autoencoder-{cache_key(autoencoder_recipe())}",
+                  work=_latent_gan_work)
+
+
+def _train_vae_latent_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+    """Train on the 20-d VAE's posterior means for the first 50,000 training images (binarised once)."""
+    vae_model = load_or_train(vae_20()).model
+    codes, _ = latent.training_codes(vae_model)
+    codes = codes.astype(np.float32)
+    gan.set_code_scale(model, codes)
+    return TrainingRecord(history=_fit_gan(model, codes, params))
+
+
+def _vae_latent_gan_work(model, params: Mapping[str, Any]) -> Work:
+    """A GAN's work on the codes, and the VAE's encoder once over the images."""
+    work = _gan_work(MNIST_VALIDATION_START)(model, params)
+    vae_model = _build_vae(vae_20().params)  # untrained: only its layer shapes count
+    encoder = flops.forward_flops(vae_model) - flops.forward_flops(vae_model.decoder)
+    return Work(work.step_flops, work.examples, MNIST_VALIDATION_START * encoder)
+
+
+def vae_latent_gan() -> Recipe:
+    """The latent GAN's recipe pointed at the 20-d VAE's codes (the means of q(z | x)), decoded by its decoder."""
+    # A linear output layer: the autoencoder's codes are ReLU outputs, the VAE's means take either sign.
+    params = {**latent_gan().params, "code_size": 20, "output_activation": None}
+    return Recipe("vae-latent-gan", _build_latent_gan, _train_vae_latent_gan, params, seed=0,
+                  data=f"vae-20-{cache_key(vae_20())}",
+                  work=_vae_latent_gan_work)
