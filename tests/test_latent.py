@@ -130,11 +130,6 @@ def test_fit_code_mixture_needs_as_many_codes_as_components():
         latent.fit_code_mixture(np.zeros((5, 2)), components=10)
 
 
-def test_prior_codes_are_the_vae_samplers_draws():
-    expected = np.random.default_rng(11).normal(size=(4, 3)).astype(np.float32)
-    np.testing.assert_array_equal(latent.prior_codes(4, 3, seed=11), expected)
-
-
 def test_two_sample_accuracy_is_chance_for_one_distribution_and_high_for_two():
     rng = np.random.default_rng(0)
     same = latent.two_sample_accuracy(rng.normal(size=(2000, 3)), rng.normal(size=(2000, 3)))

@@ -22,6 +22,17 @@ def _check(images, count):
     assert images.min() >= 0.0 and images.max() <= 1.0
 
 
+def test_prior_codes_are_standard_normal_draws_in_float32_and_the_vae_samplers_codes():
+    codes = sampling.prior_codes(20_000, 3, seed=11)
+    assert codes.dtype == np.float32 and codes.shape == (20_000, 3)
+    np.testing.assert_allclose(codes.mean(axis=0), 0, atol=0.03)
+    np.testing.assert_allclose(codes.std(axis=0), 1, atol=0.03)
+    decoded = []
+    vae = SimpleNamespace(latent_size=3, decode=lambda z: (decoded.append(np.array(z)), z)[1])
+    sampling.vae_samples(vae, 5, seed=11)
+    np.testing.assert_array_equal(np.concatenate(decoded), sampling.prior_codes(5, 3, seed=11))
+
+
 def test_vae_samples_are_images_and_seeded():
     model = vae.build_vae(latent_size=3, hidden=(16,))
     first, again = sampling.vae_samples(model, 5, seed=4), sampling.vae_samples(model, 5, seed=4)

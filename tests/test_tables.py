@@ -52,10 +52,16 @@ def test_a_captioned_table_is_a_myst_table_directive_with_its_name_and_the_pdf_c
     text = tables.captioned_table(["model", "error (%)"], [["MLP", 1.8]], "Test errors.", name="tab-errors")
     assert text.splitlines() == [
         "```{tabularcolumns} LR", "```", "",
-        "````{table} Test errors.", ":name: tab-errors", "",
+        ":::{table} Test errors.", ":name: tab-errors", "",
         "| model | error (%) |", "|---|---:|", "| MLP | 1.8 |",
-        "````",
+        ":::",
     ]
+
+
+def test_a_caption_may_hold_code_and_roles():
+    """A backtick fence's first line may hold no backticks (CommonMark): the caption would be lost."""
+    text = tables.captioned_table(["a"], [[1]], "Gradients by `tf.GradientTape`, in {ref}`chap-gan`.")
+    assert ":::{table} Gradients by `tf.GradientTape`, in {ref}`chap-gan`." in text.splitlines()
 
 
 def test_a_long_table_gets_column_widths_that_longtable_understands():

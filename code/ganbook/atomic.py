@@ -9,12 +9,13 @@ umask gives any new file, so a cache shared by a group of readers stays readable
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+import pooch
 
 
 def _read_umask() -> int:
@@ -30,13 +31,9 @@ def _usual_mode(path: Path, directory: bool) -> None:
     os.chmod(path, (0o777 if directory else 0o666) & ~_UMASK)
 
 
-def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
-    """The hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
+def sha256_of(path: Path) -> str:
+    """The hex SHA-256 of a file (``pooch.file_hash``, which reads it in chunks)."""
+    return pooch.file_hash(str(path), alg="sha256")
 
 
 @contextlib.contextmanager

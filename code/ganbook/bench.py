@@ -33,11 +33,10 @@ import numpy as np
 from ganbook import settings  # noqa: F401  (quiet TensorFlow before it is imported)
 
 import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 from ganbook import cache, data, flops, toy, zoo  # noqa: E402
 from ganbook.models import classifier  # noqa: E402
-from ganbook.train import compiled_step, one_hot  # noqa: E402
+from ganbook.train import adversarial_optimizers, compiled_step, one_hot  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SPEEDUP_TARGET = 1.3  # issue 10: every recipe at least 1.3x its plain-fit version, or a reason why not
@@ -150,8 +149,7 @@ def compile_arguments(name: str, params: Mapping[str, Any]) -> Callable[[], dict
     """Fresh optimizers (and loss) for one ``compile``, as the recipe's training loop makes them."""
     rate = params["learning_rate"]
     if name in GAN_RECIPES:
-        return lambda: {"d_optimizer": keras.optimizers.Adam(rate, beta_1=0.5),
-                        "g_optimizer": keras.optimizers.Adam(rate, beta_1=0.5)}
+        return lambda: adversarial_optimizers(rate)
     if name == "pet-classifier":
         return lambda: {"optimizer": keras.optimizers.Adam(rate),
                         "loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True)}

@@ -16,7 +16,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KNeighborsClassifier
 
 from ganbook import data
-from ganbook.metrics import finite_array
+from ganbook.metrics import finite_array, mean_and_standard_error
 
 # Burda et al. (2016): a latent unit u is active when Cov_x(E_q[u | x]) exceeds 0.01.
 ACTIVE_UNIT_THRESHOLD = 0.01
@@ -142,7 +142,8 @@ def aggregate_draws(mu: np.ndarray, log_var: np.ndarray, count: int, seed: int =
 
 
 def _mean_and_error(values: np.ndarray) -> dict[str, float]:
-    return {"estimate": float(values.mean()), "standard_error": float(values.std(ddof=1) / np.sqrt(len(values)))}
+    estimate, error = mean_and_standard_error(values)
+    return {"estimate": estimate, "standard_error": error}
 
 
 def aggregate_kl(mu: np.ndarray, log_var: np.ndarray, count: int = 2000, seed: int = 0) -> dict[str, dict[str, float]]:
@@ -191,11 +192,6 @@ def two_sample_accuracy(a: np.ndarray, b: np.ndarray,
     accuracy = float(np.mean(right))
     error = np.sqrt(accuracy * (1 - accuracy) / len(right))
     return {"accuracy": accuracy, "standard_error": float(error)}
-
-
-def prior_codes(count: int, latent_size: int, seed: int = 0) -> np.ndarray:
-    """``count`` draws z ~ N(0, I) as float32 (the same draws as ``ganbook.sampling.vae_samples``)."""
-    return np.random.default_rng(seed).normal(size=(count, latent_size)).astype(np.float32)
 
 
 # Shown in the chapter "A VAE or an autoencoder plus a GAN?" (book/vae-or-gan.md), section "The

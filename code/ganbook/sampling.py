@@ -32,10 +32,14 @@ def autoencoder_decode(autoencoder, codes: np.ndarray) -> np.ndarray:
     return _decode(autoencoder.decoder, codes)
 
 
+def prior_codes(count: int, latent_size: int, seed: int = 0) -> np.ndarray:
+    """``count`` draws z ~ N(0, I) of ``latent_size`` numbers each, as float32: a VAE's prior."""
+    return np.random.default_rng(seed).normal(size=(count, latent_size)).astype(np.float32)
+
+
 def vae_samples(vae, count: int, seed: int = 0) -> np.ndarray:
-    """Pixel probabilities decoded from ``count`` prior draws z ~ N(0, I)."""
-    z = np.random.default_rng(seed).normal(size=(count, vae.latent_size)).astype(np.float32)
-    return vae_decode(vae, z)
+    """Pixel probabilities decoded from ``count`` prior draws z ~ N(0, I) (``prior_codes``)."""
+    return vae_decode(vae, prior_codes(count, vae.latent_size, seed))
 
 
 def vae_bernoulli_samples(vae, count: int, seed: int = 0) -> np.ndarray:

@@ -69,8 +69,9 @@ def captioned_table(headers: Sequence[str], rows: Sequence[Sequence[object]], ca
     if "\n" in caption:
         raise ValueError(f"a table's caption is one line: {caption!r}")
     options = f":name: {name}\n" if name else ""
+    # a colon fence: a backtick fence's first line may hold no backticks, and a caption may (code, roles)
     return (f"```{{tabularcolumns}} {latex_columns(headers, rows)}\n```\n\n"
-            f"````{{table}} {caption}\n{options}\n{markdown_table(headers, rows)}\n````")
+            f":::{{table}} {caption}\n{options}\n{markdown_table(headers, rows)}\n:::")
 
 
 def show_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str,

@@ -7,7 +7,7 @@ partial batch is dropped so every step has the same shape and XLA compiles once.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from dataclasses import dataclass, field
 
@@ -67,7 +67,7 @@ def epoch_batches(x: np.ndarray, y: np.ndarray, batch_size: int, rng: np.random.
 def compiled_step(model: keras.Model, loss_fn: Callable,
                   optimizer: keras.optimizers.Optimizer,
                   jit_compile: bool = True) -> Callable:
-    """One gradient step on a batch, compiled by TensorFlow; returns the loss."""
+    """A gradient step on a batch, compiled by TensorFlow; returns its loss."""
     optimizer.build(model.trainable_variables)
 
     @tf.function(jit_compile=jit_compile, reduce_retracing=True)
@@ -270,6 +270,31 @@ def without_remapping() -> Iterator[None]:
         tf.config.optimizer.set_experimental_options({"remapping": before})
 
 
+def adversarial_optimizers(learning_rate: float, betas: tuple[float, float] = (0.5, 0.999)) -> dict[str, Any]:
+    """One Adam for each player, as ``fit_gan`` and ``fit_wgan`` compile a GAN (and the benchmark does)."""
+    beta_1, beta_2 = betas
+    return {"d_optimizer": keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2),
+            "g_optimizer": keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)}
+
+
+def _fit_with_snapshots(model: keras.Model, x: np.ndarray, *, epochs: int, batch_size: int, loss: str,
+                        snapshot_epochs: list[int] | None, snapshot_count: int,
+                        callbacks: Sequence[keras.callbacks.Callback] = ()) -> dict[str, Any]:
+    """``model.fit`` for a compiled GAN, keeping ``snapshot_count`` generator outputs after each of
+    ``snapshot_epochs`` (by default the first, a quarter, half and all of the epochs); a GAN that
+    averages its generator's weights ends with the average."""
+    snapshot_epochs = sorted(snapshot_epochs or {1, max(1, epochs // 4), max(1, epochs // 2), epochs})
+    snapshots = GeneratorSnapshots(snapshot_epochs, count=snapshot_count)
+    with without_remapping():
+        history = model.fit(x, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0,
+                            callbacks=[snapshots, *callbacks]).history
+    record: dict[str, Any] = history_record(history, loss=loss)
+    model.adopt_generator_average()
+    record["snapshot_epochs"] = snapshot_epochs
+    record["snapshots"] = [snapshots.taken[e] for e in snapshot_epochs]
+    return record
+
+
 def fit_gan(model: keras.Model, x: np.ndarray, *, epochs: int, batch_size: int, learning_rate: float,
             jit_compile: bool, steps_per_execution: int, snapshot_count: int,
             snapshot_epochs: list[int] | None = None,
@@ -286,23 +311,14 @@ def fit_gan(model: keras.Model, x: np.ndarray, *, epochs: int, batch_size: int, 
     """
     check_training_input(x, epochs=epochs, batch_size=batch_size, steps_per_execution=steps_per_execution,
                          snapshot_count=snapshot_count)
-    model.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-                  g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-                  jit_compile=jit_compile, steps_per_execution=steps_per_execution)
-    snapshot_epochs = sorted(snapshot_epochs or {1, max(1, epochs // 4), max(1, epochs // 2), epochs})
-    callbacks: list[keras.callbacks.Callback] = [GeneratorSnapshots(snapshot_epochs, count=snapshot_count)]
-    if score is not None:
-        callbacks.append(ScoredEpochs(sorted(score_epochs or [epochs]), score))
-    with without_remapping():
-        history = model.fit(x, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0,
-                            callbacks=callbacks).history
-    record: dict[str, Any] = history_record(history, loss="d_loss")
-    model.adopt_generator_average()
-    record["snapshot_epochs"] = snapshot_epochs
-    record["snapshots"] = [callbacks[0].taken[e] for e in snapshot_epochs]
-    if score is not None:
-        record["score_epochs"] = sorted(callbacks[1].scores)
-        record["scores"] = [callbacks[1].scores[e] for e in record["score_epochs"]]
+    model.compile(**adversarial_optimizers(learning_rate), jit_compile=jit_compile,
+                  steps_per_execution=steps_per_execution)
+    scored = [ScoredEpochs(sorted(score_epochs or [epochs]), score)] if score is not None else []
+    record = _fit_with_snapshots(model, x, epochs=epochs, batch_size=batch_size, loss="d_loss",
+                                 snapshot_epochs=snapshot_epochs, snapshot_count=snapshot_count, callbacks=scored)
+    if scored:
+        record["score_epochs"] = sorted(scored[0].scores)
+        record["scores"] = [scored[0].scores[e] for e in record["score_epochs"]]
     return record
 
 
@@ -318,20 +334,10 @@ def fit_wgan(model: keras.Model, x: np.ndarray, *, epochs: int, batch_size: int,
     """
     check_training_input(x, epochs=epochs, batch_size=batch_size, steps_per_execution=steps_per_execution,
                          snapshot_count=snapshot_count)
-    beta_1, beta_2 = betas
-    model.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2),
-                  g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2),
-                  jit_compile=jit_compile, steps_per_execution=steps_per_execution)
-    snapshot_epochs = sorted(snapshot_epochs or {1, max(1, epochs // 4), max(1, epochs // 2), epochs})
-    snapshots = GeneratorSnapshots(snapshot_epochs, count=snapshot_count)
-    with without_remapping():
-        history = model.fit(x, epochs=epochs, batch_size=batch_size * model.critic_steps, shuffle=True,
-                            verbose=0, callbacks=[snapshots]).history
-    record: dict[str, Any] = history_record(history, loss="critic_loss")
-    model.adopt_generator_average()
-    record["snapshot_epochs"] = snapshot_epochs
-    record["snapshots"] = [snapshots.taken[e] for e in snapshot_epochs]
-    return record
+    model.compile(**adversarial_optimizers(learning_rate, betas), jit_compile=jit_compile,
+                  steps_per_execution=steps_per_execution)
+    return _fit_with_snapshots(model, x, epochs=epochs, batch_size=batch_size * model.critic_steps,
+                               loss="critic_loss", snapshot_epochs=snapshot_epochs, snapshot_count=snapshot_count)
 
 
 def refine_critic(model: keras.Model, x: np.ndarray, *, steps: int, batch_size: int, learning_rate: float,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pooch
 
-from ganbook import settings
+from ganbook import atomic, settings
 from ganbook.atomic import atomic_directory
 
 log = logging.getLogger(__package__)  # "ganbook.data": one logger for the whole package
@@ -67,9 +67,9 @@ def quiet_pooch():
 
 
 def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a data file (``pooch.file_hash``); DataError naming it when it cannot be read."""
+    """Hex SHA-256 of a data file (``ganbook.atomic.sha256_of``); DataError naming it when it cannot be read."""
     try:
-        return pooch.file_hash(str(path), alg="sha256")
+        return atomic.sha256_of(path)
     except PermissionError:
         raise unreadable(path) from None
 

@@ -52,7 +52,7 @@ class Autoencoder(keras.Model):
 
 # Shown in the chapter on autoencoders (book/autoencoders.md).
 def reconstruction_error(x, x_hat):
-    """Mean squared error per pixel, averaged over the batch (the talk's loss)."""
+    """Mean squared error per pixel, averaged over a batch: the talk's loss."""
     return tf.reduce_mean(tf.square(x - x_hat))
 
 

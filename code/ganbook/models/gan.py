@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from ganbook.models import noise as random_numbers
@@ -115,6 +116,14 @@ class GAN(keras.Model):
         z = tf.random.stateless_normal((count, self.noise_size), seed=(seed, 0))
         return self.generator(z, training=False).numpy()
 
+    def set_code_scale(self, codes) -> None:
+        """A GAN on codes (``build_latent_gan``): set its fixed scale to the per-unit standard
+        deviation of the real codes (1 for a unit that never varies)."""
+        std = np.asarray(codes).std(axis=0)
+        scale = np.where(std > 1e-6, std, 1.0).astype("float32")
+        self.generator.get_layer("to_code_scale").scale.assign(scale)
+        self.discriminator.get_layer("from_code_scale").scale.assign(1.0 / scale)
+
     # Shown in the chapter on generative adversarial networks (book/gan.md).
     def _discriminator_step(self, real, fake):
         """One Adam step of D on ``discriminator_loss`` (+ R1 if ``r1`` > 0)."""
@@ -142,7 +151,7 @@ class GAN(keras.Model):
 
     # Shown in the chapter on generative adversarial networks (book/gan.md).
     def _generator_step(self, batch_size):
-        """One Adam step of G on ``generator_loss`` through D, then of the average."""
+        """One Adam step of G on ``generator_loss`` through D; then the average."""
         with tf.GradientTape() as tape:
             fake = self.generator(self.noise(batch_size), training=True)
             fake_logits = self.discriminator(fake, training=True)
@@ -262,7 +271,7 @@ def build_latent_gan(code_size: int = 100, noise_size: int = 100, hidden: tuple[
     ``output_activation=None`` for codes of either sign, such as a VAE's posterior means (a ReLU
     generator cannot reach their negative half, and its discriminator wins at once).
 
-    Both networks work on codes divided by a per-unit scale (see ``set_code_scale``): G's
+    Both networks work on codes divided by a per-unit scale (see ``GAN.set_code_scale``): G's
     last layer multiplies by it and D's first layer divides by it, so G(z) lives on the codes'
     own scale while both networks see numbers of order one.
 
@@ -281,16 +290,6 @@ def build_latent_gan(code_size: int = 100, noise_size: int = 100, hidden: tuple[
     gan(tf.zeros((1, noise_size)))
     discriminator(tf.zeros((1, code_size)))
     return gan
-
-
-def set_code_scale(model: GAN, codes) -> None:
-    """Set the latent GAN's fixed scale to the per-unit standard deviation of real codes (1 if dead)."""
-    import numpy as np
-
-    std = np.asarray(codes).std(axis=0)
-    scale = np.where(std > 1e-6, std, 1.0).astype("float32")
-    model.generator.get_layer("to_code_scale").scale.assign(scale)
-    model.discriminator.get_layer("from_code_scale").scale.assign(1.0 / scale)
 
 
 # Shown in the chapter on generative adversarial networks (book/gan.md).
@@ -320,9 +319,8 @@ def build_dcgan(noise_size: int = 64, width: int = 32, seed: int = 0,
             layers.Reshape((784,)),
             layers.Activation("sigmoid", dtype="float32"),
         ], name="generator")
-        normalise = [layers.BatchNormalization()]
-        if not discriminator_batch_norm:
-            normalise = []
+        normalise = ([layers.BatchNormalization()] if discriminator_batch_norm
+                     else [])
         discriminator = keras.Sequential([
             keras.Input((784,)),
             layers.Reshape((28, 28, 1)),

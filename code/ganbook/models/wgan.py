@@ -18,7 +18,6 @@ import keras
 import tensorflow as tf
 
 from ganbook.models import noise as random_numbers
-from ganbook.models import gan
 from ganbook.models.gan import GAN, FixedScale, build_latent_gan, dense_network
 
 
@@ -80,6 +79,12 @@ class WassersteinGAN(GAN):
     @property
     def critic(self) -> keras.Model:
         return self.discriminator
+
+    def set_code_scale(self, codes) -> None:
+        """The GAN's code scale, also as the unit of distance: the critic's slope is measured on
+        standardised codes."""
+        super().set_code_scale(codes)
+        self.distance_scale.scale.assign(self.generator.get_layer("to_code_scale").scale)
 
     # Shown in the chapter on divergences (book/divergences.md).
     def _critic_step(self, real):
@@ -155,14 +160,7 @@ def build_latent_wgan(code_size: int = 100, noise_size: int = 32, hidden: tuple[
                       average_decay: float = 0.0, compute_dtype: str = "float32") -> WassersteinGAN:
     """The latent GAN's generator and discriminator networks (``ganbook.models.gan.build_latent_gan``,
     codes on their own scale, hidden layers in ``compute_dtype``), trained as WGAN-GP;
-    ``ganbook.models.gan.set_code_scale`` applies."""
+    its ``set_code_scale`` applies."""
     networks = build_latent_gan(code_size, noise_size, hidden, seed, compute_dtype=compute_dtype)
     return build_wgan(networks.generator, networks.discriminator, noise_size, critic_steps, penalty, seed,
                       average_decay)
-
-
-def set_code_scale(model: WassersteinGAN, codes) -> None:
-    """The latent GAN's code scale (``ganbook.models.gan.set_code_scale``), also as the unit of
-    distance: the critic's slope is measured on standardised codes."""
-    gan.set_code_scale(model, codes)
-    model.distance_scale.scale.assign(model.generator.get_layer("to_code_scale").scale)

@@ -31,12 +31,17 @@ def _latent_gan_work(model, params: Mapping[str, Any]) -> Work:
     return Work(work.step_flops, work.examples, MNIST_VALIDATION_START * 2.0 * 784 * params["code_size"])
 
 
-def _train_latent_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
-    """Train on the autoencoder codes of the first 50,000 training images."""
+def autoencoder_codes() -> np.ndarray:
+    """The autoencoder's codes of the first 50,000 training images: what the GANs on codes learn."""
     ae = load_or_train(autoencoder_recipe()).model
     mnist = data.load_mnist(validation=True)
-    codes = ae.encoder.predict(data.flatten(mnist.train.x), batch_size=4096, verbose=0)
-    gan.set_code_scale(model, codes)
+    return ae.encoder.predict(data.flatten(mnist.train.x), batch_size=4096, verbose=0)
+
+
+def _train_latent_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+    """Train on the autoencoder codes of the first 50,000 training images."""
+    codes = autoencoder_codes()
+    model.set_code_scale(codes)
     return TrainingRecord(history=_fit_gan(model, codes, params))
 
 
@@ -56,7 +61,7 @@ def _train_vae_latent_gan(model, params: Mapping[str, Any], seed: int) -> Traini
     vae_model = load_or_train(vae_20()).model
     codes, _ = latent.training_codes(vae_model)
     codes = codes.astype(np.float32)
-    gan.set_code_scale(model, codes)
+    model.set_code_scale(codes)
     return TrainingRecord(history=_fit_gan(model, codes, params))
 
 

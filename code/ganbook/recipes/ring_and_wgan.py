@@ -9,14 +9,15 @@ from typing import Any
 
 import numpy as np
 
-from ganbook import data, flops, toy
-from ganbook.cache import Recipe, cache_key, load_or_train
+from ganbook import flops, toy
+from ganbook.cache import Recipe, cache_key
 from ganbook.data.mnist import MNIST_VALIDATION_START
 from ganbook.flops import Work
 from ganbook.models import ring_gan, wgan
 from ganbook.train import TrainingRecord, fit_wgan
 from ganbook.recipes.common import GAN_STEPS_PER_EXECUTION, SNAPSHOT_COUNT, _fit_gan, _gan_work, gan_compute_dtype
 from ganbook.recipes.autoencoders import autoencoder_recipe
+from ganbook.recipes.gans_on_codes import autoencoder_codes
 
 RING_SNAPSHOT_COUNT = 2000
 # A ring GAN's steps are tiny: 25 per call (a quarter of an epoch) took 25 s per run against 46 s
@@ -28,12 +29,16 @@ def _build_ring_gan(params: Mapping[str, Any]):
     return ring_gan.build_ring_gan(params["noise_size"], tuple(params["hidden"]), params["r1"])
 
 
-def _train_ring_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
-    """Adam (beta_1 = 0.5) on a fixed draw of ring points; snapshots of 2,000 samples and their mode coverage."""
-    record = _fit_gan(model, toy.ring_of_gaussians(params["points"], seed=seed), params)
+def _ring_record(record: dict[str, Any]) -> TrainingRecord:
+    """A ring model's history, with the mode coverage of its last snapshot as its metrics."""
     final = toy.mode_coverage(np.asarray(record["snapshots"][-1]))
     return TrainingRecord(history=record, metrics={"modes_covered": final["modes_covered"],
                                                    "high_quality_fraction": final["high_quality_fraction"]})
+
+
+def _train_ring_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+    """Adam (beta_1 = 0.5) on a fixed draw of ring points; snapshots of 2,000 samples and their mode coverage."""
+    return _ring_record(_fit_gan(model, toy.ring_of_gaussians(params["points"], seed=seed), params))
 
 
 def _ring_recipe(name: str, r1: float) -> Recipe:
@@ -80,10 +85,7 @@ def _build_ring_wgan(params: Mapping[str, Any]):
 
 def _train_ring_wgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
     """Adam on the ring GANs' fixed draw of points; snapshots of 2,000 samples and their mode coverage."""
-    record = _fit_wgan(model, toy.ring_of_gaussians(params["points"], seed=seed), params)
-    final = toy.mode_coverage(np.asarray(record["snapshots"][-1]))
-    return TrainingRecord(history=record, metrics={"modes_covered": final["modes_covered"],
-                                                   "high_quality_fraction": final["high_quality_fraction"]})
+    return _ring_record(_fit_wgan(model, toy.ring_of_gaussians(params["points"], seed=seed), params))
 
 
 def ring_wgan_gp() -> Recipe:
@@ -107,10 +109,8 @@ def _build_latent_wgan(params: Mapping[str, Any]):
 
 def _train_latent_wgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
     """Train on the autoencoder codes of the first 50,000 training images, like the latent GAN."""
-    ae = load_or_train(autoencoder_recipe()).model
-    mnist = data.load_mnist(validation=True)
-    codes = ae.encoder.predict(data.flatten(mnist.train.x), batch_size=4096, verbose=0)
-    wgan.set_code_scale(model, codes)
+    codes = autoencoder_codes()
+    model.set_code_scale(codes)
     return TrainingRecord(history=_fit_wgan(model, codes, params))
 
 
