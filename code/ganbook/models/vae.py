@@ -5,10 +5,10 @@ z = mu + exp(log_var / 2) * eps with eps ~ N(0, I) (the reparameterisation trick
 outputs Bernoulli logits for the 784 pixels. Training maximises the evidence lower bound on
 dynamically binarised images (each pixel redrawn as Bernoulli(intensity) every time it is seen).
 
-``ConvVAE`` is the convolutional VAE for the cats-vs-dogs photographs, in the style of the
-Keras VAE example: the same Gaussian encoder and reparameterisation, and a Bernoulli likelihood on
-grey levels in [0, 1] (common for images, though pixels are not binary); its history keys mean
-what they mean for ``VAE``.
+One ``VAE`` class, in the style of the Keras VAE example, serves both of the book's VAEs: its
+builders give it the networks. ``build_conv_vae`` makes the convolutional VAE for the
+cats-vs-dogs photographs: the same Gaussian encoder and reparameterisation, and a Bernoulli
+likelihood on grey levels in [0, 1] (common for images, though pixels are not binary).
 """
 
 from __future__ import annotations
@@ -56,27 +56,27 @@ def binarize(x, seed_generator):
 
 
 class VAE(keras.Model):
-    """A VAE with ``hidden``-unit softplus layers in the encoder and the mirrored decoder."""
+    """A VAE from an encoder body (its output feeds two dense heads, the mean ``mu`` and the
+    log-variance ``log_var`` of q(z | x)) and a decoder (codes to Bernoulli logits, one per pixel),
+    as in the Keras VAE example; ``build_vae`` and ``build_conv_vae`` make the book's two.
 
-    def __init__(self, latent_size: int = 20, hidden: tuple[int, ...] = (500, 500), seed: int = 0, **kwargs):
+    ``binarize_inputs``: each training batch is binarised afresh (dynamic binarisation, for
+    MNIST); otherwise the pixels' grey levels are the Bernoulli targets. The history, in nats per
+    image: ``loss`` = -ELBO, ``reconstruction`` = E_q log p(x | z), a log-likelihood (the ELBO's
+    first term), and ``kl`` = KL(q(z | x) || p(z)), so that loss = kl - reconstruction.
+    """
+
+    def __init__(self, encoder_body: keras.Model, decoder: keras.Model, latent_size: int, seed: int = 0,
+                 binarize_inputs: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.latent_size = latent_size
-        layers = [keras.Input((INPUT_SIZE,))]
-        layers += [keras.layers.Dense(units, activation="softplus") for units in hidden]
-        self.encoder_body = keras.Sequential(layers, name="encoder")
+        self.encoder_body = encoder_body
         self.to_mu = keras.layers.Dense(latent_size, name="mu")
         self.to_log_var = keras.layers.Dense(latent_size, name="log_var")
-        layers = [keras.Input((latent_size,))]
-        layers += [keras.layers.Dense(units, activation="softplus") for units in reversed(hidden)]
-        layers += [keras.layers.Dense(INPUT_SIZE, name="logits")]
-        self.decoder = keras.Sequential(layers, name="decoder")
+        self.decoder = decoder
         self.sampling = Sampling(seed)
-        self.binarizer = keras.random.SeedGenerator(seed + 1)
-        # loss: -ELBO; reconstruction: E_q log p(x | z), a log-likelihood (the ELBO's first term);
-        # kl: KL(q(z | x) || p(z)); all in nats per image
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
-        self.kl_tracker = keras.metrics.Mean(name="kl")
+        self.binarizer = keras.random.SeedGenerator(seed + 1) if binarize_inputs else None
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl")}
 
     # -- the model's pieces
     def encode(self, x):
@@ -96,29 +96,32 @@ class VAE(keras.Model):
     def elbo_terms(self, x):
         """Per image, the ELBO's terms: (log p(x | z), KL(q(z | x) || p(z))).
 
-        One reparameterised sample z per image; the KL is exact. x is binary.
+        One reparameterised sample z per image; the KL is exact. The
+        log-likelihood sums over all of an image's pixels (and channels).
         """
         mu, log_var = self.encode(x)
         z = self.sampling([mu, log_var])
-        return (bernoulli_log_likelihood(x, self.decoder(z)),
+        pixels = list(range(1, len(x.shape)))
+        return (bernoulli_log_likelihood(x, self.decoder(z), axis=pixels),
                 kl_to_standard_normal(mu, log_var))
 
     # -- Keras training interface
     @property
     def metrics(self):
-        return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker]
+        return list(self.trackers.values())
 
     def _update(self, loss, reconstruction, kl):
-        self.loss_tracker.update_state(loss)
-        self.reconstruction_tracker.update_state(tf.reduce_mean(reconstruction))
-        self.kl_tracker.update_state(tf.reduce_mean(kl))
-        return {m.name: m.result() for m in self.metrics}
+        values = {"loss": loss, "reconstruction": tf.reduce_mean(reconstruction), "kl": tf.reduce_mean(kl)}
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     # Shown in the chapter on variational autoencoders (book/vae.md).
     def train_step(self, x):
-        """One optimiser step on a batch's negative ELBO, freshly binarised."""
+        """One optimiser step on a batch's negative ELBO."""
         x, _, _ = keras.utils.unpack_x_y_sample_weight(x)
-        x = binarize(x, self.binarizer)
+        if self.binarizer is not None:
+            x = binarize(x, self.binarizer)
         with tf.GradientTape() as tape:
             reconstruction, kl = self.elbo_terms(x)
             # the negative ELBO, in nats per image
@@ -129,98 +132,50 @@ class VAE(keras.Model):
 
     def test_step(self, x):
         x, _, _ = keras.utils.unpack_x_y_sample_weight(x)
-        reconstruction, kl = self.elbo_terms(x)  # x already binary
+        reconstruction, kl = self.elbo_terms(x)  # the test set is fixed: no binarising
         return self._update(-tf.reduce_mean(reconstruction - kl), reconstruction, kl)
 
 
 def build_vae(latent_size: int = 20, hidden: tuple[int, ...] = (500, 500), seed: int = 0) -> VAE:
-    model = VAE(latent_size, tuple(hidden), seed)
+    """The MNIST VAE: ``hidden``-unit softplus layers in the encoder and the mirrored decoder,
+    on flat 784-pixel images, binarised afresh for each training batch."""
+    layers = [keras.Input((INPUT_SIZE,))]
+    layers += [keras.layers.Dense(units, activation="softplus") for units in hidden]
+    encoder_body = keras.Sequential(layers, name="encoder")
+    layers = [keras.Input((latent_size,))]
+    layers += [keras.layers.Dense(units, activation="softplus") for units in reversed(hidden)]
+    layers += [keras.layers.Dense(INPUT_SIZE, name="logits")]
+    model = VAE(encoder_body, keras.Sequential(layers, name="decoder"), latent_size, seed)
     model(tf.zeros((1, INPUT_SIZE)))  # create every weight (encoder, both heads, decoder)
     return model
 
 
-class ConvVAE(keras.Model):
-    """q(z | x) by strided convolutions, p(x | z) by transposed convolutions.
-
-    Its history, as the ``VAE``'s, in nats per image: ``loss`` = -ELBO,
-    ``reconstruction`` = E_q log p(x | z) (a log-likelihood: minus the summed binary cross-entropy)
-    and ``kl`` = KL(q(z | x) || p(z)), so that loss = kl - reconstruction.
-    """
-
-    def __init__(self, size: int = 32, latent_size: int = 64, width: int = 32, seed: int = 0, **kwargs):
-        super().__init__(**kwargs)
-        if size % 4:
-            raise ValueError(f"size must be divisible by 4, got {size}")
-        self.size, self.latent_size = size, latent_size
-        self.encoder_body = keras.Sequential([
-            keras.Input((size, size, 3)),
-            keras.layers.Conv2D(width, 4, strides=2, padding="same", activation="relu"),
-            keras.layers.Conv2D(2 * width, 4, strides=2, padding="same", activation="relu"),
-            keras.layers.Flatten(),
-            keras.layers.Dense(256, activation="relu"),
-        ], name="encoder")
-        self.to_mu = keras.layers.Dense(latent_size, name="mu")
-        self.to_log_var = keras.layers.Dense(latent_size, name="log_var")
-        quarter = size // 4
-        self.decoder = keras.Sequential([
-            keras.Input((latent_size,)),
-            keras.layers.Dense(256, activation="relu"),
-            keras.layers.Dense(quarter * quarter * 2 * width, activation="relu"),
-            keras.layers.Reshape((quarter, quarter, 2 * width)),
-            keras.layers.Conv2DTranspose(width, 4, strides=2, padding="same", activation="relu"),
-            keras.layers.Conv2DTranspose(3, 4, strides=2, padding="same"),
-        ], name="decoder")  # outputs logits
-        self.sampling = Sampling(seed=seed)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "reconstruction", "kl")}
-
-    def encode(self, x):
-        h = self.encoder_body(x)
-        return self.to_mu(h), self.to_log_var(h)
-
-    def decode(self, z):
-        """Pixel means in [0, 1]."""
-        return tf.sigmoid(self.decoder(z))
-
-    def call(self, x, training=False):
-        mu, log_var = self.encode(x)
-        return self.decode(self.sampling([mu, log_var]))
-
-    # Shown in the chapter on cats and dogs (book/cats-dogs.md).
-    def elbo_terms(self, x):
-        """Per image: (reconstruction log-likelihood, KL) from one sample z."""
-        mu, log_var = self.encode(x)
-        logits = self.decoder(self.sampling([mu, log_var]))
-        return (bernoulli_log_likelihood(x, logits, axis=[1, 2, 3]),
-                kl_to_standard_normal(mu, log_var))
-
-    def _batch_means(self, x):
-        reconstruction, kl = self.elbo_terms(x)
-        return tf.reduce_mean(reconstruction), tf.reduce_mean(kl)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def _update(self, reconstruction, kl):
-        for name, value in (("loss", kl - reconstruction), ("reconstruction", reconstruction), ("kl", kl)):
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
-
-    def train_step(self, data):
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        with tf.GradientTape() as tape:
-            reconstruction, kl = self._batch_means(x)
-            loss = kl - reconstruction  # the negative ELBO
-        grads = tape.gradient(loss, self.trainable_variables)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
-        return self._update(reconstruction, kl)
-
-    def test_step(self, data):
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        return self._update(*self._batch_means(x))
-
-
-def build_conv_vae(size: int = 32, latent_size: int = 64, width: int = 32, seed: int = 0) -> ConvVAE:
-    model = ConvVAE(size, latent_size, width, seed)
+# Shown in the chapter on cats and dogs (book/cats-dogs.md).
+def build_conv_vae(size: int = 32, latent_size: int = 64, width: int = 32,
+                   seed: int = 0) -> VAE:
+    """The cats-and-dogs VAE: q(z | x) by strided convolutions, p(x | z) by
+    transposed ones, on size x size colour images whose grey levels are the
+    Bernoulli targets."""
+    if size % 4:
+        raise ValueError(f"size must be divisible by 4, got {size}")
+    layers, quarter = keras.layers, size // 4
+    encoder_body = keras.Sequential([
+        keras.Input((size, size, 3)),
+        layers.Conv2D(width, 4, strides=2, padding="same", activation="relu"),
+        layers.Conv2D(2 * width, 4, strides=2, padding="same",
+                      activation="relu"),
+        layers.Flatten(),
+        layers.Dense(256, activation="relu"),
+    ], name="encoder")
+    decoder = keras.Sequential([
+        keras.Input((latent_size,)),
+        layers.Dense(256, activation="relu"),
+        layers.Dense(quarter * quarter * 2 * width, activation="relu"),
+        layers.Reshape((quarter, quarter, 2 * width)),
+        layers.Conv2DTranspose(width, 4, strides=2, padding="same",
+                               activation="relu"),
+        layers.Conv2DTranspose(3, 4, strides=2, padding="same"),  # logits
+    ], name="decoder")
+    model = VAE(encoder_body, decoder, latent_size, seed, binarize_inputs=False)
     model(tf.zeros((1, size, size, 3)))
     return model
