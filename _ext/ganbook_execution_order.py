@@ -33,8 +33,7 @@ from sphinx.errors import ConfigError
 
 def reading_order(docnames: list[str], wanted: list[str]) -> list[str]:
     """``docnames`` with the ``wanted`` ones first, in that order, and the others after them, sorted."""
-    rank = {name: i for i, name in enumerate(wanted)}
-    return sorted(docnames, key=lambda name: (rank.get(name, len(rank)), name))
+    return machine.in_declared_order(docnames, wanted)
 
 
 def _reorder(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:

@@ -148,3 +148,9 @@ def test_cell_seconds_names_a_cell_that_is_gone_or_untimed(tmp_path, monkeypatch
     monkeypatch.delenv(machine.EXECUTED_VARIABLE, raising=False)
     with pytest.raises(LookupError, match=machine.EXECUTED_VARIABLE):
         machine.cell_seconds("book/gan", "plot()")
+
+
+def test_names_follow_their_declared_order_first_place_counting_and_the_others_come_last_alphabetically():
+    declared = ["gan", "vae", "intro", "vae"]
+    assert machine.in_declared_order(["zeta", "vae", "alpha", "gan"], declared) == ["gan", "vae", "alpha", "zeta"]
+    assert machine.in_declared_order([], declared) == []

@@ -54,14 +54,14 @@ tests import ``zoo``):
 - ``plotting``, ``tables``, ``diagrams``  figures and tables; no training
 - ``results``   headline numbers for the reproducibility appendix             -> settings, atomic
 - ``machine``   what a build ran on: commit, machine (and whether it computes in bfloat16) and
-                software; chapters in ``_toc.yml`` order; the cells' recorded times (for the
-                reading-group plan): stdlib only                                        -> atomic
+                software; chapters in ``_toc.yml`` order (and any names in a declared order); the cells'
+                recorded times (for the reading-group plan): stdlib only                                        -> atomic
 - ``flops``     counting training arithmetic from layer shapes (``Work``); the matmul peak: Keras and
                 TensorFlow only
 - ``bench``     ``python -m ganbook.bench``: training speed against the peak, per recipe and per build
                             -> settings, data, toy, models, train, flops, cache, zoo
 - ``pretrain``  ``python -m ganbook.pretrain``: train the recipes in parallel one-thread processes, in
-                the order the chapters need them                              -> settings, cache, zoo
+                the order the chapters need them                     -> settings, machine, cache, zoo
 - ``publish``   ``python -m ganbook.publish FOLDER``: the cache's current entries, packed for the
                 published site                                                -> cache, remote, zoo
 

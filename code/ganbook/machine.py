@@ -200,8 +200,15 @@ def chapter_label(entry: str) -> str:
     return "chap-" + entry.rsplit("/", 1)[-1]
 
 
+def in_declared_order(names: Iterable[str], declared: Iterable[str]) -> list[str]:
+    """``names`` in the order ``declared`` lists them (a name's first place there), the others last,
+    alphabetically: chapters as the table of contents has them, models as pre-training wants them."""
+    rank: dict[str, int] = {}
+    for index, name in enumerate(declared):
+        rank.setdefault(name, index)
+    return sorted(names, key=lambda name: (rank.get(name, len(rank)), name))
+
+
 def in_book_order(labels: Iterable[str], root: Path | str | None = None) -> list[str]:
     """``labels`` sorted as the table of contents orders the chapters; other labels last, alphabetically."""
-    order = [chapter_label(entry) for entry in toc_chapters(root)]
-    rank = {label: index for index, label in reversed(list(enumerate(order)))}  # a label's first place
-    return sorted(labels, key=lambda label: (rank.get(label, len(order)), label))
+    return in_declared_order(labels, [chapter_label(entry) for entry in toc_chapters(root)])

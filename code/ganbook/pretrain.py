@@ -62,8 +62,9 @@ class WorkerDied(RuntimeError):
 
 def training_order(names: Iterable[str]) -> list[str]:
     """``names`` in ``TRAINING_ORDER``, unknown names last in name order."""
-    rank = {name: i for i, name in enumerate(TRAINING_ORDER)}
-    return sorted(set(names), key=lambda name: (rank.get(name, len(rank)), name))
+    from ganbook import machine
+
+    return machine.in_declared_order(set(names), TRAINING_ORDER)
 
 
 def max_jobs() -> int:
