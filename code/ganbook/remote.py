@@ -95,13 +95,6 @@ def pack(entries: Iterable[Path], out_dir: Path) -> dict:
     return index
 
 
-def _pooch():
-    import pooch
-
-    pooch.get_logger().setLevel("WARNING")  # its "Downloading ..." lines on stderr would fail a -W build
-    return pooch
-
-
 def deadline_seconds(size_bytes: int) -> float:
     """The whole time a download of ``size_bytes`` may take, connecting included."""
     return TIMEOUT_SECONDS + size_bytes / MIN_BYTES_PER_SECOND
@@ -162,7 +155,7 @@ def _note_unreachable(base: str, reason: str) -> None:
 
 
 def _download(base: str, name: str, known_hash: str | None, folder: Path, size_bytes: int) -> Path:
-    pooch = _pooch()
+    pooch = settings.quiet_pooch()
     url, seconds = base + name, deadline_seconds(size_bytes)
     try:
         return Path(pooch.retrieve(url, known_hash=known_hash, fname=Path(name).name, path=folder,

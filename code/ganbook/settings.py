@@ -42,6 +42,15 @@ _TENSORFLOW_ENVIRONMENT = {
 }
 
 
+def quiet_pooch():
+    """pooch, with its INFO lines silenced before it downloads anything: its "Downloading ..." line
+    on stderr would fail a build that treats warnings as errors."""
+    import pooch
+
+    pooch.get_logger().setLevel("WARNING")
+    return pooch
+
+
 def quiet_tensorflow() -> None:
     """Set TensorFlow's environment (unless the user chose otherwise); its import, whenever it comes, is silent.
 

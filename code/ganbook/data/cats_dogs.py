@@ -19,7 +19,7 @@ import numpy as np
 
 from ganbook import settings
 from ganbook.atomic import atomic_path
-from ganbook.data.download import (EXAMPLE_DATA_DIR, DataError, describe, local_data_dir, quiet_pooch,
+from ganbook.data.download import (EXAMPLE_DATA_DIR, DataError, describe, local_data_dir,
                                    safe_extract, sha256_of, unreadable)
 from ganbook.data.split import Split
 
@@ -135,7 +135,7 @@ def _retrieve_cats_dogs_archive(downloads: Path) -> Path:
     """The archive in the cache, downloaded first when it is not there."""
     try:
         # known_hash=None: no published SHA-256 of the zip exists; its content is verified after extraction
-        archive = quiet_pooch().retrieve(
+        archive = settings.quiet_pooch().retrieve(
             url=CATS_DOGS_URL, known_hash=None, fname=CATS_DOGS_ARCHIVE, path=downloads, progressbar=False
         )
     except Exception as error:  # noqa: BLE001

@@ -14,7 +14,6 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import pooch
 
 from ganbook import atomic, settings
 from ganbook.atomic import atomic_directory
@@ -60,12 +59,6 @@ def describe(error: BaseException) -> str:
     return f"{name}: {error}"
 
 
-def quiet_pooch():
-    """pooch, with its INFO lines silenced before it downloads anything."""
-    pooch.get_logger().setLevel("WARNING")  # its "Downloading ..." line on stderr would break -W builds
-    return pooch
-
-
 def sha256_of(path: Path) -> str:
     """Hex SHA-256 of a data file (``ganbook.atomic.sha256_of``); DataError naming it when it cannot be read."""
     try:
@@ -87,7 +80,7 @@ def verify_checksum(path: Path, expected_sha256: str) -> None:
 
 def _download(name: str, known_sha256: str, urls: tuple[str, ...], folder: Path) -> Path:
     """Fetch ``name`` from the first mirror that answers, into the cache; pooch checks its hash."""
-    fetcher = quiet_pooch()
+    fetcher = settings.quiet_pooch()
     errors = []
     for base in urls:
         try:
