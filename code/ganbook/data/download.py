@@ -14,7 +14,6 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-
 from ganbook import atomic, settings
 from ganbook.atomic import atomic_directory
 
