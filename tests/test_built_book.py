@@ -7,16 +7,13 @@ Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright; nothing down
 
 from __future__ import annotations
 
-import functools
 import html.parser
 from html import unescape
-import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -25,6 +22,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 import built_pages  # noqa: E402
+from tests.serving import serving  # noqa: E402
 HTML = REPO / "_build" / "html"
 PDF = REPO / "_build" / "latex" / "ganbook.pdf"
 SCREENSHOTS = REPO / "_build" / "screenshots"
@@ -88,13 +86,8 @@ def _repository_url():
 @pytest.fixture(scope="module")
 def server():
     _need(HTML, "the HTML book")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serving(HTML) as url:
+        yield url.rstrip("/")
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import builtins
 import errno
-import functools
 import hashlib
-import http.server
 import logging
 import os
 import re
-import threading
 import zipfile
 from pathlib import Path
 
@@ -18,6 +15,7 @@ import pytest
 
 from ganbook import settings
 from ganbook.data import DataError, download
+from tests.serving import serving
 
 PACKAGE_LOGGER = "ganbook.data"
 NAME = "t10k-labels-idx1-ubyte.gz"
@@ -158,20 +156,8 @@ def mirror(tmp_path):
     """A folder served over HTTP on localhost: ``(folder, base URL)``."""
     folder = tmp_path / "mirror"
     folder.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):  # no access log on stderr
-            pass
-
-    handler = functools.partial(Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield folder, f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(folder) as url:
+        yield folder, url
 
 
 def test_pooch_rejects_a_download_with_the_wrong_hash(mirror, monkeypatch, private_cache):

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
-import http.server
 import json
 import logging
 import socket
@@ -23,31 +21,13 @@ import numpy as np
 import pytest
 
 from ganbook import cache, remote, settings, zoo
+from tests.serving import serving
 from tests.test_cache import CALLS, tiny_recipe, weights_of
 
 
 @pytest.fixture(autouse=True)
 def reset_calls():
     CALLS["train"] = 0
-
-
-@contextlib.contextmanager
-def serving(folder: Path):
-    """An HTTP server on 127.0.0.1 serving ``folder``; yields its base address (ending in a slash)."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # no request lines on stderr
-        pass
 
 
 def _published(tmp_path, monkeypatch, recipe):
