@@ -310,12 +310,19 @@ def test_the_pdf_has_the_figures_of_the_html():
     assert in_pdf == numbers, f"only in the HTML: {sorted(numbers - in_pdf)}; only in the PDF: {sorted(in_pdf - numbers)}"
 
 
+# The appendix's {nb-exec-table}: the execution cache's statistics, which Jupyter Book writes in
+# while it writes the page, after any table directive around it would have wanted its table.
+EXECUTION_TABLE_HEADER = re.compile(r"<th[^>]*><p>Document</p></th>\s*<th[^>]*><p>Modified</p></th>")
+
+
 def _table_numbers(page: str) -> list[str | None]:
     """For each table in a page's article, its number ("Table 6.2"), or None when it has none."""
     html = (HTML / f"{page}.html").read_text()
     article = html[html.find("<article"):html.rfind("</article>")]
     numbers = []
     for table in re.finditer(r"<table\b.*?</table>", article, re.S):
+        if EXECUTION_TABLE_HEADER.search(table.group(0)):
+            continue  # Jupyter Book's own statistics, which no table directive can caption
         caption = re.search(r'<span class="caption-number">(Table \d+(?:\.\d+)?) </span>', table.group(0))
         numbers.append(caption.group(1) if caption else None)
     return numbers
