@@ -22,8 +22,9 @@ tests import ``zoo``):
 - ``address``   where the book lives on the web (repository, published site), when known: stdlib only
 - ``remote``    the published models: cache entries packed for a web server, fetched by key (``pooch``),
                 unpacked safely                                  -> settings, address, atomic
-- ``codekeys``  what a recipe's weights depend on in code, found by following its build and train
-                functions, and that code's hash (syntax trees, wherever the code lives)
+- ``codekeys``  a ``Recipe`` and its cache key: its parameters, seed, data and the code its build and
+                train functions reach, found by following them (syntax trees, wherever the code
+                lives)                                   -> settings, train (for an annotation)
 - ``cache``     the content-keyed store of trained models (verified, never NaN; ``filelock``ed); on a
                 miss it asks the published models before training
                                                      -> settings, atomic, train, codekeys, remote

@@ -16,13 +16,12 @@ stored.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import shutil
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,66 +30,15 @@ from filelock import FileLock
 
 from ganbook import codekeys, remote, settings
 from ganbook.atomic import atomic_directory, sha256_of
+from ganbook.codekeys import CACHE_FORMAT, Recipe, cache_key, plain_value  # noqa: F401 (cache.Recipe, ...)
 from ganbook.train import TrainingRecord
 
 log = logging.getLogger(__name__)
 
-# Bump when the layout of an entry or the way keys hash code changes (2: the weights' SHA-256 in the
-# record; 3: code hashed as syntax trees without docstrings and comments; 4: the code that build and
-# train reach, found by following it, instead of hand-typed names).
-CACHE_FORMAT = 4
 WEIGHTS_FILE = "model.weights.h5"
 RECORD_FILE = "record.json"
 RECORD_FIELDS = ("key", "history", "metrics", "train_seconds", "weights_sha256")
 STALE_SAVE_SECONDS = 24 * 3600  # a save folder this old belongs to a process that crashed
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """How to make one trained model.
-
-    ``build(params)`` returns a built, untrained ``keras.Model``; ``train(model, params, seed)``
-    trains it in place and returns a ``TrainingRecord``. ``data`` fingerprints the
-    training data (and names, with its key, any other recipe whose model it trains on); the code
-    the key hashes is what ``build`` and ``train`` reach (``ganbook.codekeys``). ``work(model,
-    params)``, if given, counts the
-    training's arithmetic (a ``ganbook.flops.Work``) for the benchmark and the appendix; it
-    does not change the weights, so it is not part of the key.
-    """
-
-    name: str
-    build: Callable[[Mapping[str, Any]], Any]
-    train: Callable[[Any, Mapping[str, Any], int], TrainingRecord]
-    params: Mapping[str, Any] = field(default_factory=dict)
-    seed: int = 0
-    data: str = ""
-    work: Callable[[Any, Mapping[str, Any]], Any] | None = None
-
-    def with_params(self, **overrides: Any) -> Recipe:
-        """A copy with some hyper-parameters (or ``seed``) replaced; unknown names are an error.
-
-        NumPy numbers and arrays become Python numbers and lists (``np.int64(50)`` from an
-        ``np.arange`` loop is ``50``): the same model has the same key whatever the caller passed.
-        """
-        overrides = {name: plain_value(value) for name, value in overrides.items()}
-        seed = overrides.pop("seed", self.seed)
-        unknown = set(overrides) - set(self.params)
-        if unknown:
-            raise TypeError(f"recipe {self.name!r} has no parameter(s) {sorted(unknown)}; it has {sorted(self.params)}")
-        return Recipe(self.name, self.build, self.train, {**self.params, **overrides}, seed, self.data, self.work)
-
-
-def plain_value(value: Any) -> Any:
-    """``value`` with NumPy scalars and arrays, also inside lists, tuples and dicts, as Python ones."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (list, tuple)):
-        return type(value)(plain_value(item) for item in value)
-    if isinstance(value, dict):
-        return {key: plain_value(item) for key, item in value.items()}
-    return value
 
 
 # Where a model came from: the local cache, the published models (ganbook.remote), or training now.
@@ -127,32 +75,6 @@ class Trained:
     @property
     def metrics(self) -> dict[str, float]:
         return self.record.metrics
-
-
-def cache_key(recipe: Recipe) -> str:
-    """A hex digest that changes with the recipe, its parameters, seed, data and code."""
-    description = json.dumps(
-        {
-            "format": CACHE_FORMAT,
-            "name": recipe.name,
-            "params": dict(recipe.params),
-            "seed": recipe.seed,
-            "data": recipe.data,
-            "keras": _keras_version(),
-            "onednn": settings.onednn_enabled(),  # oneDNN's kernels round differently
-        },
-        sort_keys=True,
-        default=repr,
-    ).encode()
-    digest = hashlib.sha256(description)
-    digest.update(codekeys.code_digest(recipe.build, recipe.train).encode())
-    return digest.hexdigest()[:24]
-
-
-def _keras_version() -> str:
-    import keras
-
-    return keras.__version__
 
 
 def models_dir() -> Path:

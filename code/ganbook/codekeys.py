@@ -1,4 +1,8 @@
-"""The code a recipe's trained weights depend on, found by following its code, and that code's hash.
+"""A recipe, and its cache key: the code its trained weights depend on, found by following its code.
+
+A ``Recipe`` says how to make one trained model; ``cache_key`` hashes everything that could
+change its weights: the recipe's name, hyper-parameters and seed, a fingerprint of its data, the
+Keras version and oneDNN setting, and its code (``code_digest``, below).
 
 From a recipe's ``build`` and ``train`` functions, ``reachable`` follows every function, class and
 module-level value they name: directly, through a module (``data.load_mnist``), in a nested
@@ -24,12 +28,100 @@ import ast
 import functools
 import hashlib
 import inspect
+import json
 import sys
 import textwrap
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ganbook import settings
+
+if TYPE_CHECKING:  # for the annotation only: the train module imports Keras
+    from ganbook.train import TrainingRecord
+
+# Bump when the layout of an entry or the way keys hash code changes (2: the weights' SHA-256 in the
+# record; 3: code hashed as syntax trees without docstrings and comments; 4: the code that build and
+# train reach, found by following it, instead of hand-typed names).
+CACHE_FORMAT = 4
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to make one trained model.
+
+    ``build(params)`` returns a built, untrained ``keras.Model``; ``train(model, params, seed)``
+    trains it in place and returns a ``TrainingRecord``. ``data`` fingerprints the
+    training data (and names, with its key, any other recipe whose model it trains on); the code
+    the key hashes is what ``build`` and ``train`` reach (``code_digest``). ``work(model, params)``,
+    if given, counts the training's arithmetic (a ``ganbook.flops.Work``) for the benchmark and the
+    appendix; it does not change the weights, so it is not part of the key.
+    """
+
+    name: str
+    build: Callable[[Mapping[str, Any]], Any]
+    train: Callable[[Any, Mapping[str, Any], int], TrainingRecord]
+    params: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    data: str = ""
+    work: Callable[[Any, Mapping[str, Any]], Any] | None = None
+
+    def with_params(self, **overrides: Any) -> Recipe:
+        """A copy with some hyper-parameters (or ``seed``) replaced; unknown names are an error.
+
+        NumPy numbers and arrays become Python numbers and lists (``np.int64(50)`` from an
+        ``np.arange`` loop is ``50``): the same model has the same key whatever the caller passed.
+        """
+        overrides = {name: plain_value(value) for name, value in overrides.items()}
+        seed = overrides.pop("seed", self.seed)
+        unknown = set(overrides) - set(self.params)
+        if unknown:
+            raise TypeError(f"recipe {self.name!r} has no parameter(s) {sorted(unknown)}; it has {sorted(self.params)}")
+        return Recipe(self.name, self.build, self.train, {**self.params, **overrides}, seed, self.data, self.work)
+
+
+def plain_value(value: Any) -> Any:
+    """``value`` with NumPy scalars and arrays, also inside lists, tuples and dicts, as Python ones."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain_value(item) for item in value)
+    if isinstance(value, dict):
+        return {key: plain_value(item) for key, item in value.items()}
+    return value
+
+
+def cache_key(recipe: Recipe) -> str:
+    """A hex digest that changes with the recipe, its parameters, seed, data and code."""
+    description = json.dumps(
+        {
+            "format": CACHE_FORMAT,
+            "name": recipe.name,
+            "params": dict(recipe.params),
+            "seed": recipe.seed,
+            "data": recipe.data,
+            "keras": _keras_version(),
+            "onednn": settings.onednn_enabled(),  # oneDNN's kernels round differently
+        },
+        sort_keys=True,
+        default=repr,
+    ).encode()
+    digest = hashlib.sha256(description)
+    digest.update(code_digest(recipe.build, recipe.train).encode())
+    return digest.hexdigest()[:24]
+
+
+def _keras_version() -> str:
+    import keras
+
+    return keras.__version__
+
 
 # Modules whose code does not change a trained model (see the module docstring).
 NOT_MODEL_CODE = ("ganbook.settings", "ganbook.atomic", "ganbook.cache", "ganbook.codekeys",
