@@ -14,10 +14,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Text that must never appear on a built page: error and stderr output of a cell, the log lines of
-# TensorFlow and of Python's warnings module, and a glue role left unrendered (a number missing from
-# the prose).
-MARKERS = ("Traceback (most recent call last)", 'class="output traceback', "output stderr",
+# Text that must never appear on a built page: error and stderr output of a cell, the warning of a
+# failed claim (ganbook.results.FAILED_CLAIM_CLASS), the log lines of TensorFlow and of Python's
+# warnings module, and a glue role left unrendered (a number missing from the prose).
+MARKERS = ("Traceback (most recent call last)", 'class="output traceback', "output stderr", "ganbook-failed-claim",
            "CellExecutionError", "WARNING:tensorflow", "WARNING:absl", "UserWarning", "DeprecationWarning",
            "{glue")
 

@@ -85,10 +85,9 @@ def test_a_tiny_fit_measurement_reports_the_recipes_setting_and_step_flops(monke
 
 def test_a_bfloat16_recipe_says_so_in_its_setting(monkeypatch):
     declared = zoo.recipe
-    monkeypatch.setattr(machine, "native_bfloat16", lambda: True)
-    monkeypatch.delenv("GANBOOK_BFLOAT16", raising=False)
     monkeypatch.setattr(zoo, "recipe", lambda name, **kw: declared(name, width=4, noise_size=8, batch_size=16,
-                                                                    steps_per_execution=2, **kw))
+                                                                    steps_per_execution=2, compute_dtype="bfloat16",
+                                                                    **kw))
     build, params = bench.recipe_model("dcgan")
     x = np.random.default_rng(0).random((32, 784), dtype=np.float32)
     row = bench.bench_fit_model("dcgan", build, params, x, bench.compile_arguments("dcgan", params))

@@ -50,7 +50,7 @@ def test_exercises_are_numbered_only_from_their_own_chapter():
 
 
 # The build's machinery: a reader sees the computation, and the guards and glue that tie the prose to
-# it stay in cells removed from the page (QuantEcon's convention).
+# it stay in cells whose code is removed from the page (QuantEcon's convention).
 MACHINERY = re.compile(r"\b(results\.claim|results\.record|glue)\(")
 _TAGS = re.compile(r"^:tags:\s*\[([^\]]*)\]|^\s*tags:\s*\[([^\]]*)\]", re.M)
 
@@ -78,7 +78,16 @@ def test_visible_machinery_is_found_and_removed_cells_are_not():
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
 def test_no_cell_the_page_shows_calls_a_guard_or_glue(chapter):
     shown = [f"{chapter.name}:{number}: {line}" for number, line in visible_machinery(chapter.read_text())]
-    assert not shown, "guards and glue belong in cells tagged remove-cell:\n" + "\n".join(shown)
+    assert not shown, "guards and glue belong in cells tagged remove-input:\n" + "\n".join(shown)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+def test_every_claim_cell_keeps_its_output_so_a_failed_claim_shows_on_the_page(chapter):
+    """A cell tagged remove-cell loses its output too: a failed claim's warning would vanish with it."""
+    text = chapter.read_text()
+    dropped = [f"{chapter.name}:{text.count(chr(10), 0, cell.start()) + 1}" for cell in _CODE_CELL.finditer(text)
+               if "results.claim(" in cell.group(1) and "remove-cell" in cell.group(1).split("\n", 2)[0]]
+    assert not dropped, "claim cells are tagged remove-input, not remove-cell:\n" + "\n".join(dropped)
 
 
 # Figures: every chapter draws in the book's style (ganbook/book.mplstyle), and no cell shrinks its

@@ -110,33 +110,28 @@ def test_the_50d_vae_differs_from_the_20d_vae_only_in_its_code_and_evaluation_su
     assert {key for key in twenty if twenty[key] != fifty[key]} == {"latent_size", "iwae_images"}
 
 
-@pytest.mark.parametrize("native, variable, expected", [
-    (True, None, "bfloat16"), (True, "1", "bfloat16"), (True, "0", "float32"),
-    (False, None, "float32"), (False, "1", "float32")])
-def test_the_convolutional_gans_compute_in_bfloat16_only_where_the_cpu_has_it_and_it_is_allowed(
-        monkeypatch, native, variable, expected):
-    monkeypatch.setattr(machine, "native_bfloat16", lambda: native)
-    if variable is None:
-        monkeypatch.delenv("GANBOOK_BFLOAT16", raising=False)
-    else:
-        monkeypatch.setenv("GANBOOK_BFLOAT16", variable)
-    assert recipes.gan_compute_dtype() == expected
-    keys = set()
-    for name in ("dcgan", "dcgan-paper", "dcgan-unnormalised"):
-        recipe = zoo.recipe(name)
-        assert recipe.params["compute_dtype"] == expected
-        keys.add(cache.cache_key(recipe))
-    assert len(keys) == 3
-    for name in ("dcgan-conditional", "pet-dcgan"):  # always float32 (see their recipes)
-        assert zoo.recipe(name).params["compute_dtype"] == "float32"
+def test_every_gan_recipe_computes_in_float32():
+    gans = [name for name in zoo.names() if "compute_dtype" in zoo.recipe(name).params]
+    assert {"dcgan", "dcgan-conditional", "latent-gan", "latent-wgan-gp", "pet-dcgan"} <= set(gans)
+    assert {zoo.recipe(name).params["compute_dtype"] for name in gans} == {"float32"}
 
 
-def test_a_models_cache_key_says_which_precision_trained_it(monkeypatch):
+def test_no_cache_key_depends_on_whether_the_cpu_computes_in_bfloat16(monkeypatch):
     keys = {}
     for native in (True, False):
-        monkeypatch.setattr(machine, "native_bfloat16", lambda: native)
-        keys[native] = cache.cache_key(zoo.recipe("dcgan"))
-    assert keys[True] != keys[False]
+        monkeypatch.setattr(machine, "native_bfloat16", lambda cpuinfo=None: native)
+        keys[native] = {name: cache.cache_key(zoo.recipe(name)) for name in zoo.names()}
+    assert keys[True] == keys[False]
+
+
+def test_the_book_seed_changes_every_key_and_seed_0_is_the_recipes_own(monkeypatch):
+    monkeypatch.delenv("GANBOOK_SEED", raising=False)
+    unset = {name: cache.cache_key(zoo.recipe(name)) for name in zoo.names()}
+    monkeypatch.setenv("GANBOOK_SEED", "0")
+    assert {name: cache.cache_key(zoo.recipe(name)) for name in zoo.names()} == unset
+    monkeypatch.setenv("GANBOOK_SEED", "1")
+    other = {name: cache.cache_key(zoo.recipe(name)) for name in zoo.names()}
+    assert all(other[name] != unset[name] for name in unset)
 
 
 def test_numpy_numbers_as_parameters_key_the_same_model_as_python_numbers():

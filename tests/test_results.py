@@ -36,14 +36,30 @@ def test_a_new_execution_of_a_chapter_replaces_its_old_numbers(monkeypatch):
     assert results.load_all()["chap-x"].keys() == {"new name", "kept"}
 
 
-def test_a_true_claim_passes_silently():
-    assert results.claim(3.0 > 2.0, "three beats two", three=3.0) is None
-    assert results.claim(np.float64(1.0) < 2, "a numpy comparison is a condition too") is None
+def test_a_true_claim_passes_silently(capsys):
+    assert results.claim(3.0 > 2.0, "three beats two", three=3.0) is True
+    assert results.claim(np.float64(1.0) < 2, "a numpy comparison is a condition too") is True
+    assert capsys.readouterr() == ("", "")
 
 
-def test_a_false_claim_fails_naming_the_sentence_and_the_measured_values():
-    with pytest.raises(results.ClaimError, match=r"'the 20-d VAE beats the 2-d VAE by more than 40 nats'.*gap = 12.5"):
-        results.claim(12.5 > 40, "the 20-d VAE beats the 2-d VAE by more than 40 nats", gap=12.5)
+def test_a_false_claim_is_flagged_on_the_page_and_on_stderr_naming_the_sentence_and_values(monkeypatch, capsys):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle))
+    sentence = "the 20-d VAE beats the 2-d VAE by more than 40 nats"
+    assert results.claim(12.5 > 40, sentence, gap=12.5) is False
+    (bundle,) = shown
+    assert results.FAILED_CLAIM_CLASS in bundle["text/html"] and "admonition warning" in bundle["text/html"]
+    for text in (bundle["text/html"], bundle["text/plain"]):
+        assert sentence in text and "gap = 12.5" in text
+    stderr = capsys.readouterr().err
+    assert f"failed claim: {sentence!r} (gap = 12.5)" in stderr
+
+
+def test_the_failed_claim_warning_escapes_the_sentence_for_html(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle))
+    results.claim(False, "recall < 0.5 & precision > 0.7")
+    assert "recall &lt; 0.5 &amp; precision &gt; 0.7" in shown[0]["text/html"]
 
 
 def test_a_claim_needs_a_condition_not_a_number():

@@ -47,16 +47,21 @@ def test_onednn_enabled_reads_the_variable_as_tensorflow_does(monkeypatch):
         assert settings.onednn_enabled() is expected
 
 
-def test_bfloat16_allowed_unless_the_variable_is_0_and_a_bad_value_is_named(monkeypatch):
-    monkeypatch.delenv(settings.BFLOAT16_VARIABLE, raising=False)
-    assert settings.bfloat16_allowed()
-    monkeypatch.setenv(settings.BFLOAT16_VARIABLE, "1")
-    assert settings.bfloat16_allowed()
-    monkeypatch.setenv(settings.BFLOAT16_VARIABLE, "0")
-    assert not settings.bfloat16_allowed()
-    monkeypatch.setenv(settings.BFLOAT16_VARIABLE, "no")
-    with pytest.raises(ValueError, match="GANBOOK_BFLOAT16 must be 0"):
-        settings.bfloat16_allowed()
+def test_the_book_seed_is_0_unless_set_and_a_bad_value_is_named(monkeypatch):
+    monkeypatch.delenv(settings.SEED_VARIABLE, raising=False)
+    assert settings.book_seed() == 0 and settings.seeded(7) == 7
+    monkeypatch.setenv(settings.SEED_VARIABLE, " 2 ")
+    assert settings.book_seed() == 2 and settings.seeded(7) == 2 * settings.SEED_STRIDE + 7
+    for bad in ("-1", "one", "1.5"):
+        monkeypatch.setenv(settings.SEED_VARIABLE, bad)
+        with pytest.raises(ValueError, match="GANBOOK_SEED must be a whole number"):
+            settings.book_seed()
+
+
+def test_a_builds_own_seed_outside_the_stride_is_refused(monkeypatch):
+    monkeypatch.delenv(settings.SEED_VARIABLE, raising=False)
+    with pytest.raises(ValueError, match=r"\[0, 1000\)"):
+        settings.seeded(settings.SEED_STRIDE)
 
 
 def _numerics_environment() -> dict[str, str]:

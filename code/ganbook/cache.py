@@ -153,7 +153,7 @@ def _load(recipe: Recipe, folder: Path, note: bool = True, source: str = FROM_CA
     if stored is None:
         return None
     try:
-        seed_everything(recipe.seed)
+        seed_everything(settings.seeded(recipe.seed))
         model = recipe.build(recipe.params)
         model.load_weights(folder / WEIGHTS_FILE)
     except Exception as error:  # noqa: BLE001 - any unreadable entry is retrained
@@ -187,6 +187,7 @@ def _save(recipe: Recipe, trained: Trained, folder: Path) -> None:
             "key": trained.key,
             "params": dict(recipe.params),
             "seed": recipe.seed,
+            "book_seed": settings.book_seed(),
             "data": recipe.data,
             "code": codekeys.reached_names(recipe.build, recipe.train),  # what the key hashed
             "train_seconds": trained.train_seconds,
@@ -206,10 +207,11 @@ def _write_record(path: Path, record: dict[str, Any]) -> None:
 
 def train_fresh(recipe: Recipe) -> Trained:
     """Seed, build and train the recipe's model, without touching the cache."""
-    seed_everything(recipe.seed)
+    seed = settings.seeded(recipe.seed)  # the recipe's seed, shifted by the book's (GANBOOK_SEED)
+    seed_everything(seed)
     model = recipe.build(recipe.params)
     start = time.perf_counter()
-    record = recipe.train(model, recipe.params, recipe.seed)
+    record = recipe.train(model, recipe.params, seed)
     seconds = time.perf_counter() - start
     check_finite(recipe.name, model, record)
     return Trained(model, record, cache_key(recipe), source=TRAINED, train_seconds=seconds)

@@ -1,9 +1,14 @@
 """Headline numbers for the appendix, and checked claims for the prose.
 
 ``claim(condition, sentence)`` guards a sentence of a chapter that describes a result ("the 20-d
-VAE beats the 2-d VAE by more than 40 nats"): when the condition is false the build fails with
-``ClaimError`` naming the sentence, instead of publishing a sentence the run no longer
-supports. Numbers that depend on a run reach the prose through myst-nb's ``glue``.
+VAE beats the 2-d VAE by more than 40 nats"). When the condition is false, the cell shows a
+warning beside the sentence, naming it and the measured numbers, and writes a line to stderr.
+Stderr in a cell is a Sphinx warning (``nb_output_stderr: warn`` in ``_config.yml``): a build with
+``-W`` (the README's script, CI) fails, while a reader's plain ``jupyter-book build .`` still
+produces the whole book, with the sentence flagged on its page. (Raising instead would abort a
+reader's build over one sentence.) Claim cells are therefore tagged ``remove-input``, not
+``remove-cell``, which would drop the warning with the cell. Numbers that depend on a run reach the
+prose through myst-nb's ``glue``.
 
 ``record("chap-vae", "20-d VAE test ELBO", value, "nats")`` stores the number in
 ``$GANBOOK_CACHE_DIR/results/<chapter>.json`` (written atomically) and returns it, so the text
@@ -14,8 +19,10 @@ records (renamed, removed) leaves the appendix at the chapter's next execution.
 
 from __future__ import annotations
 
+import html
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,23 +31,36 @@ from ganbook import settings
 from ganbook.atomic import atomic_path
 
 
-class ClaimError(AssertionError):
-    """A sentence of the book states a result that this build did not measure."""
+# The class of the warning a failed claim shows; scripts/built_pages.py looks for it on the pages.
+FAILED_CLAIM_CLASS = "ganbook-failed-claim"
 
 
-def claim(condition: bool, sentence: str, **measured: float) -> None:
-    """Fail the build unless ``condition`` holds; ``sentence`` is the text it guards, ``measured`` the numbers.
+def claim(condition: bool, sentence: str, **measured: float) -> bool:
+    """Check ``condition``; if false, flag ``sentence`` (the text it guards) with the ``measured`` numbers.
 
     ``condition`` is written with a tolerance that reflects run-to-run noise, so it fails when the
-    result changes, not when the last digit moves.
+    result changes, not when the last digit moves. Returns ``condition``.
     """
     if not isinstance(condition, (bool, np.bool_)):
         raise TypeError(f"claim needs a True/False condition, got {type(condition).__name__}: {sentence!r}")
     if not condition:
-        values = ", ".join(f"{name} = {value:.4g}" if isinstance(value, (int, float, np.number)) else
-                           f"{name} = {value}" for name, value in measured.items())
-        raise ClaimError(f"the text says {sentence!r}, but this build measured otherwise"
-                         + (f" ({values})" if values else "") + ": rewrite the sentence or find what changed")
+        _flag(sentence, ", ".join(f"{name} = {value:.4g}" if isinstance(value, (int, float, np.number))
+                                  else f"{name} = {value}" for name, value in measured.items()))
+    return bool(condition)
+
+
+def _flag(sentence: str, values: str) -> None:
+    """The failed claim's warning: on the page (HTML, and plain text for the PDF) and on stderr."""
+    from IPython.display import display
+
+    measured = f" ({values})" if values else ""
+    message = (f"The text says \u201c{sentence}\u201d, but this build measured otherwise{measured}: "
+               "the sentence nearby may not hold for this build.")
+    page = (f'<div class="admonition warning {FAILED_CLAIM_CLASS}"><p class="admonition-title">'
+            f"A sentence on this page does not match this build</p><p>{html.escape(message)}</p></div>")
+    display({"text/html": page, "text/plain": f"Warning: {message}"}, raw=True)
+    print(f"ganbook: failed claim: {sentence!r}{measured}: rewrite the sentence or find what changed",
+          file=sys.stderr)
 
 
 _started: set[Path] = set()  # the chapters' files this process has started afresh

@@ -8,8 +8,10 @@ Four environment variables steer the package:
   (default: ``$XDG_CACHE_HOME/ganbook`` or ``~/.cache/ganbook``).
 - ``GANBOOK_MODELS_URL``: where trained models missing from the cache are downloaded from before
   they are trained (``off``: never; default: the published book's, see ``ganbook.remote``).
-- ``GANBOOK_BFLOAT16``: ``0`` keeps the GANs in float32 even on a CPU that computes
-  in bfloat16 natively (default: bfloat16 there; see ``ganbook.recipes.gan_compute_dtype``).
+- ``GANBOOK_SEED``: the book's seed, a whole number (default 0). Every model trains, and every
+  chapter samples, with its own seed shifted by ``SEED_STRIDE`` times this one (``seeded``), so
+  a build with another seed is another run of the same experiments; it is part of every model's
+  cache key.
 
 Importing the package also gives NumPy's, SciPy's and scikit-learn's thread pools one thread
 each (``one_numerics_thread``), unless ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` or
@@ -29,7 +31,10 @@ from pathlib import Path
 DATA_DIR_VARIABLE = "GANBOOK_DATA_DIR"
 CACHE_DIR_VARIABLE = "GANBOOK_CACHE_DIR"
 MODELS_URL_VARIABLE = "GANBOOK_MODELS_URL"
-BFLOAT16_VARIABLE = "GANBOOK_BFLOAT16"
+SEED_VARIABLE = "GANBOOK_SEED"
+# Seeds within one build stay below this (recipes use 0-10, chapters up to 99), so builds with
+# different book seeds never share a seed.
+SEED_STRIDE = 1000
 
 # TensorFlow reads these once, when it is first imported.
 _TENSORFLOW_ENVIRONMENT = {
@@ -167,10 +172,16 @@ def models_url_setting() -> str | None:
     return value or None
 
 
-def bfloat16_allowed() -> bool:
-    """False when ``GANBOOK_BFLOAT16`` is ``0`` (float32 only); True when unset or ``1``; else a clear error."""
-    value = os.environ.get(BFLOAT16_VARIABLE, "").strip()
-    if value not in ("", "0", "1"):
-        raise ValueError(f"{BFLOAT16_VARIABLE} must be 0 (float32 only) or 1 (bfloat16 where the CPU has it), "
-                         f"got {value!r}: fix or unset it")
-    return value != "0"
+def book_seed() -> int:
+    """``GANBOOK_SEED`` as a whole number >= 0 (0 when unset); anything else is a clear error."""
+    value = os.environ.get(SEED_VARIABLE, "").strip() or "0"
+    if not value.isdigit():
+        raise ValueError(f"{SEED_VARIABLE} must be a whole number such as 0, 1 or 2, got {value!r}: fix or unset it")
+    return int(value)
+
+
+def seeded(seed: int) -> int:
+    """``seed`` (one of a build's own seeds, below ``SEED_STRIDE``) shifted by the book's seed."""
+    if not 0 <= seed < SEED_STRIDE:
+        raise ValueError(f"a build's own seeds lie in [0, {SEED_STRIDE}), got {seed}")
+    return seed + SEED_STRIDE * book_seed()

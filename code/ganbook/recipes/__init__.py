@@ -24,14 +24,14 @@ from collections.abc import Callable
 from ganbook.cache import Recipe
 from ganbook.recipes.autoencoders import IWAE_SUBSET_SEED, autoencoder_recipe, vae_2, vae_20, vae_50
 from ganbook.recipes.classifiers import cnn_judge, mlp_ce, mlp_talk, softmax_regression
-from ganbook.recipes.common import gan_compute_dtype
+from ganbook.recipes.common import GAN_COMPUTE_DTYPE
 from ganbook.recipes.gans_on_codes import latent_gan, vae_latent_gan
 from ganbook.recipes.pets import pet_classifier, pet_dcgan, pet_vae
 from ganbook.recipes.pixel_gans import (JUDGED_SAMPLES, JUDGED_SEED, dcgan, dcgan_conditional, dcgan_paper,
                                         dcgan_unnormalised, judge_scorer)
 from ganbook.recipes.ring_and_wgan import latent_wgan_gp, ring_gan_plain, ring_gan_r1, ring_wgan_gp
 
-__all__ = ["RECIPES", "IWAE_SUBSET_SEED", "JUDGED_SAMPLES", "JUDGED_SEED", "gan_compute_dtype", "judge_scorer",
+__all__ = ["RECIPES", "IWAE_SUBSET_SEED", "JUDGED_SAMPLES", "JUDGED_SEED", "GAN_COMPUTE_DTYPE", "judge_scorer",
            "autoencoder_recipe", "cnn_judge", "dcgan", "dcgan_conditional", "dcgan_paper", "dcgan_unnormalised",
            "latent_gan", "latent_wgan_gp", "mlp_ce", "mlp_talk", "pet_classifier", "pet_dcgan", "pet_vae",
            "ring_gan_plain", "ring_gan_r1", "ring_wgan_gp", "softmax_regression", "vae_2", "vae_20", "vae_50",

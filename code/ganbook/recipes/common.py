@@ -1,4 +1,4 @@
-"""What several recipe families share: the GANs' compute precision, a GAN fit with a recipe's
+"""What several recipe families share: the GANs' compute precision (float32), a GAN fit with a recipe's
 parameters, and the arithmetic of an epoch (``work``).
 """
 
@@ -9,23 +9,17 @@ from typing import Any
 
 import numpy as np
 
-from ganbook import flops, machine, settings
+from ganbook import flops
 from ganbook.flops import Work
 from ganbook.train import fit_gan
 
-def gan_compute_dtype() -> str:
-    """The compute precision of the MNIST DCGAN (and its ablation runs) and of the GANs on codes:
-    "bfloat16" where the CPU computes in it natively (unless ``GANBOOK_BFLOAT16=0``), else
-    "float32". It is a recipe parameter, so a model's cache key says which one trained it.
-
-    Measured on one thread of a 2-core Xeon with AMX (``python -m ganbook.bench``): DCGAN steps
-    1.47x, the conditional DCGAN's 1.44x, the pet DCGAN's 1.61x and the latent GAN's 1.40x
-    faster than in float32. On a CPU without bfloat16 instructions TensorFlow would emulate it,
-    slower than float32. The conditional and the pet DCGAN stay in float32 (their recipes say
-    why). The GANs on the ring of Gaussians stay in float32 untried: the data's spread (0.02
-    at a radius of 2) is close to the steps in which bfloat16 rounds numbers near 2 (0.016).
-    """
-    return "bfloat16" if settings.bfloat16_allowed() and machine.native_bfloat16() else "float32"
+# Every GAN recipe computes in float32, on every machine, so that a model's cache key and its numbers
+# do not depend on the reader's CPU. bfloat16 (``compute_dtype="bfloat16"``, Keras's mixed_bfloat16)
+# made the DCGAN's steps 1.47x and the latent GAN's 1.40x faster on a 2-core Xeon with AMX, but on a
+# CPU without bfloat16 instructions TensorFlow emulates it: on a 2-core AMD EPYC with AVX2 only, the
+# DCGAN's steps ran 11x slower (111 against 1,219 images/s) and the latent GAN's 1.7x slower (4,633
+# against 8,113 codes/s; ``python -m ganbook.bench --only dcgan latent-gan``, December 2026).
+GAN_COMPUTE_DTYPE = "float32"
 
 
 def _fit_gan(model, x: np.ndarray, params: Mapping[str, Any], score=None) -> dict[str, Any]:

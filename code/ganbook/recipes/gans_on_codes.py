@@ -15,7 +15,7 @@ from ganbook.data.mnist import MNIST_VALIDATION_START
 from ganbook.flops import Work
 from ganbook.models import gan
 from ganbook.train import TrainingRecord
-from ganbook.recipes.common import GAN_STEPS_PER_EXECUTION, SNAPSHOT_COUNT, _fit_gan, _gan_work, gan_compute_dtype
+from ganbook.recipes.common import GAN_COMPUTE_DTYPE, GAN_STEPS_PER_EXECUTION, SNAPSHOT_COUNT, _fit_gan, _gan_work
 from ganbook.recipes.autoencoders import _build_vae, autoencoder_recipe, vae_20
 
 def _build_latent_gan(params: Mapping[str, Any]):
@@ -50,7 +50,7 @@ def latent_gan() -> Recipe:
     params = dict(code_size=100, noise_size=32, hidden=[512, 512], epochs=25, batch_size=128,
                   learning_rate=1e-3, average_decay=0.9997, jit_compile=False,
                   steps_per_execution=GAN_STEPS_PER_EXECUTION, snapshot_count=SNAPSHOT_COUNT,
-                  compute_dtype=gan_compute_dtype())
+                  compute_dtype=GAN_COMPUTE_DTYPE)
     return Recipe("latent-gan", _build_latent_gan, _train_latent_gan, params, seed=0,
                   data=f"autoencoder-{cache_key(autoencoder_recipe())}",
                   work=_latent_gan_work)

@@ -16,7 +16,7 @@ from ganbook.data.mnist import MNIST_VALIDATION_START
 from ganbook.flops import Work
 from ganbook.models import conditional_gan, gan
 from ganbook.train import TrainingRecord
-from ganbook.recipes.common import SNAPSHOT_COUNT, _fit_gan, _gan_work, gan_compute_dtype
+from ganbook.recipes.common import GAN_COMPUTE_DTYPE, SNAPSHOT_COUNT, _fit_gan, _gan_work
 from ganbook.recipes.classifiers import _build_cnn, cnn_judge
 
 def _build_dcgan(params: Mapping[str, Any]):
@@ -87,7 +87,7 @@ def dcgan() -> Recipe:
     params = dict(noise_size=64, width=32, discriminator_batch_norm=True, average_decay=0.995, epochs=DCGAN_EPOCHS,
                   batch_size=128, learning_rate=1e-3, jit_compile=False, steps_per_execution=8,
                   snapshot_count=SNAPSHOT_COUNT, score_epochs=DCGAN_SCORE_EPOCHS,
-                  compute_dtype=gan_compute_dtype())
+                  compute_dtype=GAN_COMPUTE_DTYPE)
     return Recipe("dcgan", _build_dcgan, _train_dcgan, params, seed=0,
                   data=f"{data.mnist_fingerprint()}, judged by cnn-judge-{cache_key(cnn_judge())}",
                   work=_dcgan_work)
@@ -128,13 +128,8 @@ def _train_conditional_dcgan(model, params: Mapping[str, Any], seed: int) -> Tra
 
 
 def dcgan_conditional() -> Recipe:
-    """The DCGAN's recipe with a label: G draws (y, x), D judges (x, y); as many epochs, in float32."""
-    # Always float32: trained in bfloat16 (on a 2-core Xeon with AMX), its averaged generator's
-    # recall was 0.695 on validation and 0.675 on test digits after 6 epochs, against 0.730 and
-    # 0.730 in float32, below the 0.7 the book's comparison asks of it. Seeds 1 and 2 in bfloat16
-    # gave validation recalls of 0.706 and 0.695 (Inception Scores 9.77, Fréchet distances 2.7 and
-    # 2.9): bfloat16 sits at the mark, float32 above it. bfloat16 would save about 30 % of its time.
-    params = {**dcgan().params, "compute_dtype": "float32"}
+    """The DCGAN's recipe with a label: G draws (y, x), D judges (x, y); as many epochs."""
+    params = dict(dcgan().params)
     del params["discriminator_batch_norm"]  # always on here
     return Recipe("dcgan-conditional", _build_conditional_dcgan, _train_conditional_dcgan, params, seed=0,
                   data=f"{data.mnist_fingerprint()} with labels, judged by cnn-judge-{cache_key(cnn_judge())}",

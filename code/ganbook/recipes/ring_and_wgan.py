@@ -15,7 +15,7 @@ from ganbook.data.mnist import MNIST_VALIDATION_START
 from ganbook.flops import Work
 from ganbook.models import ring_gan, wgan
 from ganbook.train import TrainingRecord, fit_wgan
-from ganbook.recipes.common import GAN_STEPS_PER_EXECUTION, SNAPSHOT_COUNT, _fit_gan, _gan_work, gan_compute_dtype
+from ganbook.recipes.common import GAN_COMPUTE_DTYPE, GAN_STEPS_PER_EXECUTION, SNAPSHOT_COUNT, _fit_gan, _gan_work
 from ganbook.recipes.autoencoders import autoencoder_recipe
 from ganbook.recipes.gans_on_codes import autoencoder_codes
 
@@ -129,7 +129,7 @@ def latent_wgan_gp() -> Recipe:
     params = dict(code_size=100, noise_size=32, hidden=[512, 512], critic_steps=2, penalty=10.0, epochs=20,
                   batch_size=128, learning_rate=1e-3, betas=[0.0, 0.9], average_decay=0.99, jit_compile=False,
                   steps_per_execution=GAN_STEPS_PER_EXECUTION // 4, snapshot_count=SNAPSHOT_COUNT,
-                  compute_dtype=gan_compute_dtype())
+                  compute_dtype=GAN_COMPUTE_DTYPE)
     return Recipe("latent-wgan-gp", _build_latent_wgan, _train_latent_wgan, params, seed=0,
                   data=f"autoencoder-{cache_key(autoencoder_recipe())}",
                   work=_latent_wgan_work)
