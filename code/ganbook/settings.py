@@ -8,10 +8,10 @@ Four environment variables steer the package:
   (default: ``$XDG_CACHE_HOME/ganbook`` or ``~/.cache/ganbook``).
 - ``GANBOOK_MODELS_URL``: where trained models missing from the cache are downloaded from before
   they are trained (``off``: never; default: the published book's, see ``ganbook.remote``).
-- ``GANBOOK_SEED``: the book's seed, a whole number (default 0). Every model trains, and every
-  chapter samples, with its own seed shifted by ``SEED_STRIDE`` times this one (``seeded``), so
-  a build with another seed is another run of the same experiments; it is part of every model's
-  cache key.
+- ``GANBOOK_SEED``: the book's seed, a whole number (default 0). Every model trains with its
+  recipe's seed shifted by ``SEED_STRIDE`` times this one (``seeded``), so a build with another
+  seed trains another run of each model; it is part of every model's cache key. (The chapters'
+  own draws, such as which samples a figure shows, keep their seeds.)
 
 Importing the package also gives NumPy's, SciPy's and scikit-learn's thread pools one thread
 each (``one_numerics_thread``), unless ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` or
