@@ -228,6 +228,31 @@ def test_the_average_of_constant_weights_is_that_constant_from_the_first_step():
                 np.testing.assert_allclose(weight, value, rtol=1e-5, err_msg=f"after {steps} step(s)")
 
 
+def test_the_averaged_dcgan_gets_the_batch_statistics_of_its_own_weights_and_the_live_ones_come_back():
+    keras.utils.set_random_seed(0)
+    model = gan.build_dcgan(noise_size=8, width=4, average_decay=0.5)
+    model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    real = tf.constant(np.random.default_rng(0).random((16, 784)), tf.float32)
+    for _ in range(3):
+        model.train_step(real)
+    norms = list(gan._batch_norms(model.generator))
+    assert norms, "the DCGAN's generator normalises its batches"
+    live = [w.numpy() for w in model.generator.weights]
+    first = norms[0]
+    live_mean = first.moving_mean.numpy()
+    with model.averaged_generator():
+        # the first normalisation's input on the same draws, recomputed by hand from the layers before it
+        before = keras.Model(model.generator.inputs, first.input)
+        z = model.noise(gan.STATISTICS_DRAWS, keras.random.SeedGenerator(gan.STATISTICS_SEED))
+        inputs = before(z, training=True).numpy().reshape(-1, first.moving_mean.shape[0])
+        np.testing.assert_allclose(first.moving_mean.numpy(), inputs.mean(axis=0), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(first.moving_variance.numpy(), inputs.var(axis=0), rtol=1e-3, atol=1e-5)
+        assert not np.allclose(first.moving_mean.numpy(), live_mean)
+        assert all(norm.momentum == 0.99 for norm in norms)  # restored after the pass
+    for weight, value in zip(model.generator.weights, live):
+        np.testing.assert_array_equal(weight.numpy(), value)
+
+
 def test_bad_stabiliser_settings_are_named():
     with pytest.raises(ValueError, match="average_decay"):
         _linear_gan(average_decay=1.0)

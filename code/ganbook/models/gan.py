@@ -58,6 +58,11 @@ def generator_loss(fake_logits):
     return tf.reduce_mean(tf.nn.softplus(-fake_logits))
 
 
+# The averaged generator's batch statistics come from this many noise draws, from a fixed seed.
+STATISTICS_DRAWS = 4096
+STATISTICS_SEED = 12345
+
+
 class GAN(keras.Model):
     """A generator G: z -> x and a discriminator D: x -> logit, trained by alternating Adam steps.
 
@@ -69,7 +74,8 @@ class GAN(keras.Model):
       a <- decay * a + (1 - decay) * w after every generator step, from a = 0 (Yazici et al., 2019),
       bias-corrected as in Adam: after t steps the average is a / (1 - decay^t), a weighted mean
       of the t weights G has had, without any share of its random initial weights.
-      ``adopt_generator_average`` copies it into G when training ends.
+      ``adopt_generator_average`` copies it into G when training ends, and recomputes the
+      statistics of G's batch normalisation for the averaged weights (``recompute_batch_statistics``).
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, noise_size: int, seed: int = 0,
@@ -105,8 +111,9 @@ class GAN(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
-    def noise(self, batch_size):
-        return random_numbers.normal((batch_size, self.noise_size), self.noise_seed)
+    def noise(self, batch_size, seed_generator=None):
+        """G's inputs: normal z, from the model's own stream unless ``seed_generator`` is given."""
+        return random_numbers.normal((batch_size, self.noise_size), seed_generator or self.noise_seed)
 
     def call(self, z, training=False):
         return self.generator(z, training=training)
@@ -192,21 +199,22 @@ class GAN(keras.Model):
 
     @contextlib.contextmanager
     def averaged_generator(self):
-        """Within the block G has its averaged weights (no-op without averaging); afterwards its own again."""
+        """Within the block G has its averaged weights and their batch statistics (no-op without
+        averaging); afterwards its own weights and statistics again."""
         if not self.generator_average:
             yield self
             return
-        live = [weight.numpy() for weight in self.generator.trainable_variables]
+        live = [weight.numpy() for weight in self.generator.weights]
         self.adopt_generator_average()
         try:
             yield self
         finally:
-            for weight, value in zip(self.generator.trainable_variables, live):
+            for weight, value in zip(self.generator.weights, live):
                 weight.assign(value)
 
     # Shown in the chapter on generative adversarial networks (book/gan.md).
     def adopt_generator_average(self) -> None:
-        """Give G its bias-corrected averaged weights.
+        """Give G its bias-corrected averaged weights, and the batch statistics they produce.
 
         A no-op without averaging or before the first step (then 1 - decay^t = 0).
         """
@@ -218,6 +226,37 @@ class GAN(keras.Model):
         for average, weight in zip(self.generator_average,
                                    self.generator.trainable_variables):
             weight.assign(average.numpy() / (1.0 - remaining))
+        self.recompute_batch_statistics()
+
+    # Shown in the chapter on generative adversarial networks (book/gan.md).
+    def recompute_batch_statistics(self, count: int = STATISTICS_DRAWS) -> None:
+        """Set the mean and variance of each of G's batch normalisations to those its current
+        weights produce on ``count`` fixed noise draws (one pass in training mode).
+
+        The moving statistics belong to the weights that produced them: averaged weights need
+        their own ("standing statistics", Brock et al., 2019).
+        """
+        norms = list(_batch_norms(self.generator))
+        if not norms:
+            return
+        momenta = [norm.momentum for norm in norms]
+        for norm in norms:
+            norm.momentum = 0.0  # moving statistic := this batch's
+        try:
+            draws = keras.random.SeedGenerator(STATISTICS_SEED)
+            self.generator(self.noise(count, draws), training=True)
+        finally:
+            for norm, momentum in zip(norms, momenta):
+                norm.momentum = momentum
+
+
+def _batch_norms(model):
+    """The BatchNormalization layers of ``model``, also inside the models it contains."""
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            yield layer
+        elif hasattr(layer, "layers"):
+            yield from _batch_norms(layer)
 
 
 # Shown in the chapter on generative adversarial networks (book/gan.md).
