@@ -31,8 +31,8 @@ tests import ``zoo``):
 - ``recipes/``  declarations only, one module per family of models (classifiers, autoencoders and
                 VAEs, GANs on codes, pixel GANs, the ring and the WGANs, pets): which model, data,
                 loop and parameters, and each one's arithmetic (``work``); ``RECIPES`` lists them;
-                the GANs' precision by the CPU
-                -> settings, machine, data, toy, models, train, metrics, latent, evaluation, cache, flops
+                the GANs' precision (float32 on every machine)
+                -> data, toy, models, train, metrics, latent, evaluation, cache, flops
 - ``zoo``       the registry: ``zoo.get(name)``, a trained model, from the cache or the published models
                 when it can, else trained in a one-thread ``python -m ganbook.pretrain`` process (a command, not an
                 import)                                     -> settings, cache, recipes, remote
@@ -54,7 +54,7 @@ tests import ``zoo``):
 - ``backprop``  the chain rule by hand, against automatic differentiation
 - ``plotting``, ``tables``, ``diagrams``  figures and tables; no training
 - ``results``   headline numbers for the reproducibility appendix             -> settings, atomic
-- ``machine``   what a build ran on: commit, machine (and whether it computes in bfloat16) and
+- ``machine``   what a build ran on: commit, machine (and whether it has bfloat16 instructions) and
                 software; chapters in ``_toc.yml`` order (and any names in a declared order); the cells'
                 recorded times (for the reading-group plan): stdlib only                                        -> atomic
 - ``flops``     counting training arithmetic from layer shapes (``Work``); the matmul peak: Keras and

@@ -2,7 +2,8 @@
 
 ``describe`` names the commit the book was built from, the machine and the versions of the
 software that computed the book's numbers; ``native_bfloat16`` says whether the CPU computes in
-bfloat16 (a row of that table, and what ``ganbook.recipes.gan_compute_dtype`` decides by); ``in_book_order`` sorts chapter labels (``chap-<file name>``) as the table of
+bfloat16 natively (a row of that table; the models compute in float32 everywhere); ``in_book_order``
+sorts chapter labels (``chap-<file name>``) as the table of
 contents lists the chapters. ``_toc.yml`` is read without a YAML library (the book's environment
 need not have one) from the repository root, found from this package's own location or passed
 explicitly, so nothing here depends on the working directory.

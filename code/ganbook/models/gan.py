@@ -214,7 +214,7 @@ class GAN(keras.Model):
 
     # Shown in the chapter on generative adversarial networks (book/gan.md).
     def adopt_generator_average(self) -> None:
-        """Give G its bias-corrected averaged weights, and the batch statistics they produce.
+        """Give G its bias-corrected averaged weights, and their batch statistics.
 
         A no-op without averaging or before the first step (then 1 - decay^t = 0).
         """
@@ -230,15 +230,13 @@ class GAN(keras.Model):
 
     # Shown in the chapter on generative adversarial networks (book/gan.md).
     def recompute_batch_statistics(self, count: int = STATISTICS_DRAWS) -> None:
-        """Set the mean and variance of each of G's batch normalisations to those its current
-        weights produce on ``count`` fixed noise draws (one pass in training mode).
+        """Set the mean and variance of each batch normalisation of G to those
+        its current weights produce on ``count`` fixed noise draws.
 
-        The moving statistics belong to the weights that produced them: averaged weights need
-        their own ("standing statistics", Brock et al., 2019).
+        Moving statistics belong to the weights that produced them: averaged
+        weights need their own ("standing statistics", Brock et al., 2019).
         """
         norms = list(_batch_norms(self.generator))
-        if not norms:
-            return
         momenta = [norm.momentum for norm in norms]
         for norm in norms:
             norm.momentum = 0.0  # moving statistic := this batch's
