@@ -247,3 +247,59 @@ def parallel_line_samples(theta: float, count: int, seed: int = 0) -> tuple[np.n
     rng = np.random.default_rng(seed)
     z0, z1 = rng.random(count), rng.random(count)
     return np.stack([np.zeros(count), z0], axis=1), np.stack([np.full(count, theta), z1], axis=1)
+
+
+# ----------------------------------------------------------------------------- the non-saturating fit
+
+# Shown in the chapter on divergences (book/divergences.md), section "Mode covering and mode
+# seeking, computed".
+def non_saturating_divergence(target: Mixture, mean: float, std: float, x: np.ndarray) -> float:
+    """KL(q || p) - 2 JSD(p || q) for the target p and q = N(mean, std^2), on the grid ``x``.
+
+    The objective the non-saturating generator loss descends against the optimal discriminator
+    (Arjovsky and Bottou 2017), computed as the f-divergence int q f_NS(p / q) with
+    f_NS(u) = -log u - u log u + (u + 1) log((u + 1) / 2), from log-densities (l = log u).
+    """
+    log_p, log_q = target.logpdf(x), stats.norm.logpdf(x, mean, std)
+    log_u = log_p - log_q
+    log_half_sum = np.logaddexp(log_u, 0.0) - np.log(2.0)  # log((u + 1) / 2)
+    f_ns = -log_u - np.exp(log_u) * log_u + (np.exp(log_u) + 1.0) * log_half_sum
+    return float(integrate.simpson(np.exp(log_q) * f_ns, x=x))
+
+
+def fit_gaussian_by(objective: Callable[[Mixture, float, float, np.ndarray], float],
+                    target: Mixture, start: tuple[float, float],
+                    points: int = 8_001) -> dict[str, float]:
+    """The Gaussian N(mean, std^2) that minimises ``objective(target, mean, std, x)``, from ``start``.
+
+    As ``fit_gaussian``, for any objective with ``non_saturating_divergence``'s signature.
+    """
+    x = _grid(target.means, target.stds, points)
+    found = optimize.minimize(lambda v: objective(target, v[0], float(np.exp(v[1])), x),
+                              [start[0], np.log(start[1])], method="Nelder-Mead",
+                              options={"xatol": 1e-7, "fatol": 1e-10, "maxiter": 4000})
+    if not found.success:
+        raise RuntimeError(f"the fit did not converge: {found.message}")
+    return {"mean": float(found.x[0]), "std": float(np.exp(found.x[1])), "divergence": float(found.fun)}
+
+
+# ----------------------------------------------------------------------------- spectral normalisation
+
+# Shown in the chapter on divergences (book/divergences.md), section "Spectral normalisation".
+def spectral_norm_estimate(weights: np.ndarray, steps: int, seed: int = 0) -> float:
+    """An estimate of the largest singular value of ``weights`` by ``steps`` power iterations.
+
+    As in spectral normalisation (Miyato et al. 2018): from a random unit vector u, alternate
+    v = W^T u / |W^T u| and u = W v / |W v|, and return u^T W v = |W v|, which never exceeds
+    the largest singular value and approaches it as the steps increase.
+    """
+    weights = np.asarray(weights, float)
+    if weights.ndim != 2 or steps < 1:
+        raise ValueError(f"need a matrix and at least one step, got shape {weights.shape} and {steps} steps")
+    u = np.random.default_rng(seed).normal(size=weights.shape[0])
+    for _ in range(steps):
+        v = weights.T @ u
+        v /= np.linalg.norm(v)
+        u = weights @ v
+        u /= np.linalg.norm(u)
+    return float(u @ weights @ v)

@@ -112,3 +112,19 @@ def play(field, start: tuple[float, float], steps: int, learning_rates: tuple[fl
             previous = current
         path[i] = w
     return path
+
+
+# ----------------------------------------------------------------------------- where the penalty is centred
+
+# Shown in the chapter on divergences (book/divergences.md), section "Zero-centred and
+# one-centred penalties".
+def dirac_wgan_penalty_field(theta, psi, gamma: float, centre: float = 0.0):
+    """The Wasserstein Dirac-GAN whose critic ascends V - (gamma / 2) (|psi| - centre)^2.
+
+    The critic f(x) = psi x has the slope psi at every x, so a penalty on |f'| wherever it is
+    taken depends on psi alone: ``centre = 0`` is R1 (the field of ``dirac_wgan_field``),
+    ``centre = 1`` is WGAN-GP's lambda (|psi| - 1)^2 with lambda = gamma / 2. At psi = 0 that
+    penalty has no derivative; sign(0) = 0 is taken there.
+    """
+    theta, psi = np.asarray(theta, float), np.asarray(psi, float)
+    return psi, -theta - gamma * (psi - centre * np.sign(psi))

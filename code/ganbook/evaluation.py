@@ -91,6 +91,48 @@ def inception_score(probabilities: np.ndarray) -> float:
     return float(np.exp(terms.sum(axis=1).mean()))
 
 
+# Shown in the comparison chapter (book/comparison.md), section "The Inception Score".
+def inception_score_splits(probabilities: np.ndarray,
+                           splits: int = 10) -> tuple[float, float]:
+    """Mean and standard deviation of the Inception Score over ``splits`` parts.
+
+    As Salimans et al. (2016) report it: the rows, in their order, are cut into
+    ``splits`` consecutive parts of (nearly) equal size, each part is scored on
+    its own, with its own p(y), and the spread of the scores is NumPy's
+    ``std`` (dividing by ``splits``), as in their code.
+    """
+    p = _check_probabilities(probabilities)
+    if (isinstance(splits, bool) or not isinstance(splits, (int, np.integer))
+            or splits < 2):
+        raise ValueError(f"splits must be an integer >= 2, got {splits!r}")
+    if len(p) < splits:
+        raise ValueError(f"{len(p)} images cannot be cut into {splits} "
+                         "splits: use more images or fewer splits")
+    bounds = [i * len(p) // splits for i in range(splits + 1)]
+    scores = [inception_score(p[start:end])
+              for start, end in zip(bounds[:-1], bounds[1:])]
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+def kl_from_reference(histogram: np.ndarray, reference: np.ndarray) -> float:
+    """KL(h || r) = sum_y h_y log(h_y / r_y) in nats: class fractions h against reference ones r.
+
+    0 when they agree, infinite when h puts mass on a class to which r gives none; with a
+    uniform ``reference`` it is ``kl_from_uniform(histogram)``.
+    """
+    h = finite_array("histogram", histogram)
+    r = finite_array("reference", reference)
+    for name, x in (("histogram", h), ("reference", r)):
+        if x.ndim != 1 or np.any(x < 0) or not math.isclose(x.sum(), 1.0, abs_tol=1e-6):
+            raise ValueError(f"{name} must be a 1-d array of non-negative fractions summing to 1")
+    if h.shape != r.shape:
+        raise ValueError(f"histogram and reference need the same classes, got {h.shape} and {r.shape}")
+    if np.any((h > 0) & (r == 0)):
+        return math.inf
+    kept = h > 0
+    return float(np.sum(h[kept] * np.log(h[kept] / r[kept])))
+
+
 def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
     values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
     return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
