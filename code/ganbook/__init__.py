@@ -65,6 +65,8 @@ tests import ``zoo``):
                 the order the chapters need them                     -> settings, machine, cache, zoo
 - ``publish``   ``python -m ganbook.publish FOLDER``: the cache's current entries, packed for the
                 published site                                                -> cache, remote, zoo
+- ``spread``    ``python -m ganbook.spread``: the glued numbers of builds with different seeds
+                (``GANBOOK_SEED``), collected and summarised (mean, s.d., range)  -> settings, atomic
 
 Importing ``ganbook`` sets ``TF_CPP_MIN_LOG_LEVEL`` and ``TF_ENABLE_ONEDNN_OPTS`` (oneDNN on:
 measured faster), so that TensorFlow, when a submodule imports it, starts without its start-up
