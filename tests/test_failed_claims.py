@@ -83,3 +83,4 @@ def test_a_build_with_warnings_as_errors_fails_on_a_failed_claim_and_passes_on_a
     done, page = build(tmp_path / "true", "0.25 < 0.5", "-W", "-n", "--keep-going")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "The paragraph the claim guards" in page and SENTENCE not in page
+    assert '<div class="cell_output' not in page  # a true claim adds nothing to the page

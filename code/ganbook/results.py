@@ -35,18 +35,18 @@ from ganbook.atomic import atomic_path
 FAILED_CLAIM_CLASS = "ganbook-failed-claim"
 
 
-def claim(condition: bool, sentence: str, **measured: float) -> bool:
+def claim(condition: bool, sentence: str, **measured: float) -> None:
     """Check ``condition``; if false, flag ``sentence`` (the text it guards) with the ``measured`` numbers.
 
     ``condition`` is written with a tolerance that reflects run-to-run noise, so it fails when the
-    result changes, not when the last digit moves. Returns ``condition``.
+    result changes, not when the last digit moves. Returns nothing, so that a claim ending a cell
+    adds no output to the page.
     """
     if not isinstance(condition, (bool, np.bool_)):
         raise TypeError(f"claim needs a True/False condition, got {type(condition).__name__}: {sentence!r}")
     if not condition:
         _flag(sentence, ", ".join(f"{name} = {value:.4g}" if isinstance(value, (int, float, np.number))
                                   else f"{name} = {value}" for name, value in measured.items()))
-    return bool(condition)
 
 
 def _flag(sentence: str, values: str) -> None:
