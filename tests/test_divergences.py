@@ -125,3 +125,74 @@ def test_w1_between_parallel_lines_is_the_offset():
 def test_exact_wasserstein_needs_equal_shapes():
     with pytest.raises(ValueError, match="same shape"):
         divergences.exact_wasserstein(np.zeros((3, 2)), np.zeros((4, 2)))
+
+
+# ----------------------------------------------------------------------------- the non-saturating fit
+
+@pytest.mark.parametrize("mean, std", [(0.0, 1.7), (2.0, 0.5), (0.3, 3.0), (1.0, 0.1)])
+def test_non_saturating_divergence_is_reverse_kl_minus_twice_the_jsd(mean, std):
+    target = divergences.Mixture((-2.0, 2.0), (0.5, 0.5))
+    x = np.linspace(-10, 10, 20_001)
+    separately = (divergences.gaussian_fit_divergence("reverse KL", target, mean, std, x)
+                  - 2 * divergences.gaussian_fit_divergence("JSD", target, mean, std, x))
+    assert divergences.non_saturating_divergence(target, mean, std, x) == pytest.approx(separately, abs=1e-9)
+
+
+def test_non_saturating_divergence_is_zero_at_the_target_and_positive_elsewhere():
+    target = divergences.Mixture((0.3,), (1.2,))
+    x = np.linspace(-15, 15, 20_001)
+    assert abs(divergences.non_saturating_divergence(target, 0.3, 1.2, x)) < 1e-10
+    for mean, std in ((0.0, 1.2), (0.3, 1.0), (-2.0, 3.0)):
+        assert divergences.non_saturating_divergence(target, mean, std, x) > 1e-4
+
+
+def test_non_saturating_divergence_on_one_of_two_separated_modes():
+    """KL(q || p) = log 2 and JSD = 3/4 log 4/3 for modes that do not overlap (the chapter's proposition)."""
+    target = divergences.Mixture((-10.0, 10.0), (0.5, 0.5))
+    x = np.linspace(-20, 20, 40_001)
+    expected = np.log(2) - 1.5 * np.log(4 / 3)
+    assert divergences.non_saturating_divergence(target, 10.0, 0.5, x) == pytest.approx(expected, abs=1e-9)
+
+
+def test_fit_gaussian_by_reproduces_fit_gaussian_and_the_non_saturating_fit_seeks_a_mode():
+    target = divergences.Mixture((-2.0, 2.0), (0.5, 0.5))
+
+    def reverse_kl(target, mean, std, x):
+        return divergences.gaussian_fit_divergence("reverse KL", target, mean, std, x)
+
+    by = divergences.fit_gaussian_by(reverse_kl, target, start=(0.5, 1.0))
+    direct = divergences.fit_gaussian("reverse KL", target, start=(0.5, 1.0))
+    assert by == pytest.approx(direct, abs=1e-9)
+    mode = divergences.fit_gaussian_by(divergences.non_saturating_divergence, target, start=(0.5, 1.0))
+    assert mode["mean"] == pytest.approx(2.0, abs=1e-2) and mode["std"] == pytest.approx(0.5, abs=1e-2)
+
+
+# ----------------------------------------------------------------------------- spectral normalisation
+
+@pytest.mark.parametrize("shape", [(64, 32), (10, 40), (1, 5), (7, 7)])
+def test_spectral_norm_estimate_approaches_the_largest_singular_value_from_below(shape):
+    weights = np.random.default_rng(3).normal(size=shape)
+    largest = np.linalg.svd(weights, compute_uv=False)[0]
+    estimates = [divergences.spectral_norm_estimate(weights, k, seed=4) for k in (1, 3, 10, 30, 500)]
+    assert all(e <= largest * (1 + 1e-12) for e in estimates)
+    assert estimates[-1] == pytest.approx(largest, rel=1e-8)
+
+
+def test_spectral_norm_estimate_error_falls_by_the_squared_singular_value_ratio_squared():
+    """Singular values 3, 2, 1: the relative error is at most C (2/3)^(4(k - 1))."""
+    rng = np.random.default_rng(5)
+    left, _ = np.linalg.qr(rng.normal(size=(6, 3)))
+    right, _ = np.linalg.qr(rng.normal(size=(4, 3)))
+    weights = left @ np.diag([3.0, 2.0, 1.0]) @ right.T
+    errors = np.array([1 - divergences.spectral_norm_estimate(weights, k, seed=6) / 3 for k in range(1, 16)])
+    bound = errors[0] * 3 * (2 / 3) ** (4 * np.arange(15))  # a generous constant C
+    assert np.all(errors <= bound + 1e-15) and errors[-1] < 1e-8
+
+
+def test_spectral_norm_estimate_is_exact_for_rank_one_and_rejects_bad_input():
+    weights = np.outer([1.0, 2.0, 2.0], [0.0, 3.0, 4.0])  # singular value 3 * 5
+    assert divergences.spectral_norm_estimate(weights, 1) == pytest.approx(15.0, rel=1e-12)
+    with pytest.raises(ValueError, match="at least one step"):
+        divergences.spectral_norm_estimate(weights, 0)
+    with pytest.raises(ValueError, match="matrix"):
+        divergences.spectral_norm_estimate(np.ones(3), 5)

@@ -97,3 +97,55 @@ def test_play_rejects_unknown_methods_and_bad_rates():
         dynamics.play(dynamics.dirac_wgan_field, (1.0, 1.0), 3, (0.1, 0.1), "adam")
     with pytest.raises(ValueError, match="positive"):
         dynamics.play(dynamics.dirac_wgan_field, (1.0, 1.0), 3, (0.1, 0.0))
+
+
+# ----------------------------------------------------------------------------- zero- and one-centred penalties
+
+def _penalised(gamma, centre):
+    return lambda theta, psi: dynamics.dirac_wgan_penalty_field(theta, psi, gamma, centre)
+
+
+def test_the_zero_centred_penalty_is_the_r1_field_and_the_one_centred_one_shifts_it():
+    theta, psi = np.random.default_rng(1).normal(size=(2, 20))
+    gamma = 0.7
+    np.testing.assert_allclose(dynamics.dirac_wgan_penalty_field(theta, psi, gamma),
+                               dynamics.dirac_wgan_field(theta, psi, penalty=gamma), atol=1e-15)
+    # on each half-plane psi > 0, psi < 0 the one-centred field is J (w - (+-gamma, 0))
+    jacobian = np.array([[0.0, 1.0], [-1.0, -gamma]])
+    centre = np.stack([np.sign(psi) * gamma, np.zeros_like(psi)])
+    expected = jacobian @ (np.stack([theta, psi]) - centre)
+    np.testing.assert_allclose(dynamics.dirac_wgan_penalty_field(theta, psi, gamma, 1.0), expected, atol=1e-14)
+    assert dynamics.dirac_wgan_penalty_field(0.0, 0.0, gamma, 1.0) == (0.0, 0.0)
+    above = dynamics.dirac_wgan_penalty_field(0.0, 1e-12, gamma, 1.0)[1]
+    below = dynamics.dirac_wgan_penalty_field(0.0, -1e-12, gamma, 1.0)[1]
+    assert above == pytest.approx(gamma) and below == pytest.approx(-gamma)  # a jump of 2 gamma
+
+
+@pytest.mark.parametrize("gamma", [0.5, 1.0, 1.5])
+def test_zero_centred_step_size_thresholds(gamma):
+    """Simultaneous steps converge iff h < gamma; alternating ones iff h^2 + 2 gamma h < 4."""
+    def final(h, method, steps):
+        return np.hypot(*dynamics.play(_penalised(gamma, 0.0), (1e-3, 1e-3), steps, (h, h), method)[-1])
+    alternating = np.sqrt(gamma**2 + 4) - gamma
+    assert final(0.95 * gamma, "simultaneous", 4000) < 1e-8
+    assert final(1.05 * gamma, "simultaneous", 1000) > 1e-3
+    assert final(0.97 * alternating, "alternating", 4000) < 1e-8
+    assert final(1.03 * alternating, "alternating", 1000) > 1e-3
+
+
+@pytest.mark.parametrize("method", dynamics.METHODS)
+def test_one_centred_steps_leave_the_equilibrium_and_circle_at_the_predicted_crossing(method):
+    gamma, h = 1.0, 0.01
+    path = dynamics.play(_penalised(gamma, 1.0), (1e-3, 1e-3), 8000, (h, h), method)
+    assert np.hypot(path[-2000:, 0], path[-2000:, 1]).min() > 1.0
+    rho = np.exp(-np.pi * gamma / np.sqrt(4 - gamma**2))
+    crossing = gamma * (1 + rho) / (1 - rho)
+    assert np.abs(path[-2000:, 0]).max() == pytest.approx(crossing, rel=0.02)
+
+
+@pytest.mark.parametrize("start", [(1e-3, 1e-3), (1.0, 1.0), (-5.0, -0.3)])
+def test_with_strong_one_centred_penalty_the_generator_stops_gamma_from_the_data(start):
+    gamma = 3.0
+    path = dynamics.play(_penalised(gamma, 1.0), start, 20_000, (0.01, 0.01), "alternating")
+    theta, psi = path[-1]
+    assert abs(abs(theta) - gamma) < 1e-6 and abs(psi) < 1e-6

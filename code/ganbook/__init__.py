@@ -50,7 +50,8 @@ tests import ``zoo``):
 - ``dynamics``  the Dirac-GAN's gradient dynamics, under the GAN and the Wasserstein loss, for four
                 ways of playing the game: numpy only
 - ``divergences`` f-divergences and their variational bound, the non-saturating loss's gradient,
-                Gaussian fits by three divergences, Wasserstein-1 (closed form, exact matching): numpy/scipy
+                Gaussian fits by divergences (the non-saturating one too), power iteration for the spectral
+                norm, Wasserstein-1 (closed form, exact matching): numpy/scipy
 - ``backprop``  the chain rule by hand, against automatic differentiation
 - ``plotting``, ``tables``, ``diagrams``  figures and tables; no training
 - ``results``   headline numbers for the reproducibility appendix             -> settings, atomic

@@ -10,10 +10,13 @@ the chapter on divergences (book/divergences.md) runs in seconds:
 - ``f_divergence`` and ``variational_bound`` by Simpson's rule;
 - ``non_saturating_gradient`` against ``kl_minus_2jsd`` (Arjovsky and Bottou 2017);
 - ``fit_gaussian``: the single Gaussian nearest a mixture by forward KL, reverse KL or JSD;
+  ``non_saturating_divergence`` and ``fit_gaussian_by``, the same for KL(q || p) - 2 JSD;
 - ``wasserstein_1d`` (the closed form, the integral of |F_P - F_Q|) and
   ``exact_wasserstein`` (the optimal matching of two equal-size sample sets, by
   ``scipy.optimize.linear_sum_assignment``); ``parallel_lines``, the example of Arjovsky,
-  Chintala and Bottou (2017).
+  Chintala and Bottou (2017);
+- ``spectral_norm_estimate``: the largest singular value of a weight matrix by power iteration,
+  as in spectral normalisation (Miyato et al. 2018).
 """
 
 from __future__ import annotations
@@ -253,18 +256,18 @@ def parallel_line_samples(theta: float, count: int, seed: int = 0) -> tuple[np.n
 
 # Shown in the chapter on divergences (book/divergences.md), section "Mode covering and mode
 # seeking, computed".
-def non_saturating_divergence(target: Mixture, mean: float, std: float, x: np.ndarray) -> float:
-    """KL(q || p) - 2 JSD(p || q) for the target p and q = N(mean, std^2), on the grid ``x``.
+def non_saturating_divergence(target: Mixture, mean: float, std: float,
+                              x: np.ndarray) -> float:
+    """KL(q || p) - 2 JSD(p || q), p the target, q = N(mean, std^2), on ``x``.
 
-    The objective the non-saturating generator loss descends against the optimal discriminator
-    (Arjovsky and Bottou 2017), computed as the f-divergence int q f_NS(p / q) with
-    f_NS(u) = -log u - u log u + (u + 1) log((u + 1) / 2), from log-densities (l = log u).
+    What the non-saturating generator loss descends against the optimal
+    discriminator (Arjovsky and Bottou 2017). Pointwise it is
+    (p + q) log(m / p), m = (p + q) / 2, integrated from log-densities.
     """
     log_p, log_q = target.logpdf(x), stats.norm.logpdf(x, mean, std)
-    log_u = log_p - log_q
-    log_half_sum = np.logaddexp(log_u, 0.0) - np.log(2.0)  # log((u + 1) / 2)
-    f_ns = -log_u - np.exp(log_u) * log_u + (np.exp(log_u) + 1.0) * log_half_sum
-    return float(integrate.simpson(np.exp(log_q) * f_ns, x=x))
+    log_sum = np.logaddexp(log_p, log_q)  # log(p + q)
+    log_m_over_p = np.logaddexp(0.0, log_q - log_p) - np.log(2.0)
+    return float(integrate.simpson(np.exp(log_sum) * log_m_over_p, x=x))
 
 
 def fit_gaussian_by(objective: Callable[[Mixture, float, float, np.ndarray], float],
@@ -286,16 +289,18 @@ def fit_gaussian_by(objective: Callable[[Mixture, float, float, np.ndarray], flo
 # ----------------------------------------------------------------------------- spectral normalisation
 
 # Shown in the chapter on divergences (book/divergences.md), section "Spectral normalisation".
-def spectral_norm_estimate(weights: np.ndarray, steps: int, seed: int = 0) -> float:
-    """An estimate of the largest singular value of ``weights`` by ``steps`` power iterations.
+def spectral_norm_estimate(weights: np.ndarray, steps: int,
+                           seed: int = 0) -> float:
+    """The largest singular value of ``weights`` by ``steps`` power iterations.
 
-    As in spectral normalisation (Miyato et al. 2018): from a random unit vector u, alternate
-    v = W^T u / |W^T u| and u = W v / |W v|, and return u^T W v = |W v|, which never exceeds
-    the largest singular value and approaches it as the steps increase.
+    As in spectral normalisation (Miyato et al. 2018): from a random u,
+    alternate v = W^T u / |W^T u| and u = W v / |W v|, and return u^T W v
+    = |W v|, which never exceeds the largest singular value.
     """
     weights = np.asarray(weights, float)
     if weights.ndim != 2 or steps < 1:
-        raise ValueError(f"need a matrix and at least one step, got shape {weights.shape} and {steps} steps")
+        raise ValueError(f"need a matrix and at least one step, got shape "
+                         f"{weights.shape} and {steps} steps")
     u = np.random.default_rng(seed).normal(size=weights.shape[0])
     for _ in range(steps):
         v = weights.T @ u

@@ -7,7 +7,8 @@ the discriminator ascends it in psi, the generator descends it in theta. The uni
 
 Under the Wasserstein loss (``dirac_wgan_field``) the critic is f(x) = psi x and the field is a
 pure rotation; ``play`` runs four ways of following a field (simultaneous, alternating,
-extragradient and optimistic steps), with one step size per player.
+extragradient and optimistic steps), with one step size per player. ``dirac_wgan_penalty_field``
+centres the critic's penalty at slope 0 (R1) or at slope 1 (WGAN-GP).
 """
 
 from __future__ import annotations
@@ -119,12 +120,13 @@ def play(field, start: tuple[float, float], steps: int, learning_rates: tuple[fl
 # Shown in the chapter on divergences (book/divergences.md), section "Zero-centred and
 # one-centred penalties".
 def dirac_wgan_penalty_field(theta, psi, gamma: float, centre: float = 0.0):
-    """The Wasserstein Dirac-GAN whose critic ascends V - (gamma / 2) (|psi| - centre)^2.
+    """The Wasserstein Dirac-GAN with the critic penalty (gamma/2)(|psi| - c)^2.
 
-    The critic f(x) = psi x has the slope psi at every x, so a penalty on |f'| wherever it is
-    taken depends on psi alone: ``centre = 0`` is R1 (the field of ``dirac_wgan_field``),
-    ``centre = 1`` is WGAN-GP's lambda (|psi| - 1)^2 with lambda = gamma / 2. At psi = 0 that
-    penalty has no derivative; sign(0) = 0 is taken there.
+    The critic f(x) = psi x has the slope psi at every x, so the penalty
+    depends on psi alone: c = ``centre`` = 0 is R1 (``dirac_wgan_field``),
+    c = 1 is WGAN-GP's lambda (|psi| - 1)^2 with lambda = gamma / 2.
+    The critic ascends V - penalty, the generator descends V = -psi theta.
+    At psi = 0 the one-centred penalty has no derivative: sign(0) = 0 there.
     """
     theta, psi = np.asarray(theta, float), np.asarray(psi, float)
     return psi, -theta - gamma * (psi - centre * np.sign(psi))
