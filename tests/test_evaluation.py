@@ -37,6 +37,69 @@ def test_confidence_histogram_and_kl_from_uniform_on_fixed_inputs():
     assert evaluation.kl_from_uniform(np.eye(10)[0]) == pytest.approx(math.log(10))
 
 
+def test_inception_score_splits_scores_each_consecutive_part_with_its_own_marginal():
+    # two splits: the first confident and balanced over two classes (IS 2), the second all one class (IS 1)
+    balanced = np.eye(2)[np.arange(100) % 2]
+    collapsed = np.tile(np.eye(2)[0], (100, 1))
+    mean, sd = evaluation.inception_score_splits(np.vstack([balanced, collapsed]), splits=2)
+    assert mean == pytest.approx(1.5) and sd == pytest.approx(0.5)  # NumPy's std: divides by 2
+    # the whole set has one marginal p(y) = (0.75, 0.25): its score is not the splits' mean
+    # one-hot rows, 3/4 of them class 0: IS = exp H(p(y)) (the chapter's exercise on the range)
+    whole = math.exp(-0.75 * math.log(0.75) - 0.25 * math.log(0.25))
+    assert evaluation.inception_score(np.vstack([balanced, collapsed])) == pytest.approx(whole)
+
+
+def test_inception_score_splits_of_identical_parts_is_the_whole_set_score_without_spread():
+    block = evaluation.softmax(np.random.default_rng(3).normal(size=(50, 10)) * 3)
+    mean, sd = evaluation.inception_score_splits(np.tile(block, (10, 1)), splits=10)
+    assert mean == pytest.approx(evaluation.inception_score(block), rel=1e-12)
+    assert mean == pytest.approx(evaluation.inception_score(np.tile(block, (10, 1))), rel=1e-12)
+    assert sd == pytest.approx(0.0, abs=1e-12)
+
+
+def test_inception_score_splits_are_the_scores_of_consecutive_parts_of_uneven_size():
+    p = evaluation.softmax(np.random.default_rng(4).normal(size=(23, 5)))
+    parts = [p[0:5], p[5:11], p[11:17], p[17:23]]  # boundaries i * 23 // 4, as Salimans et al.'s code
+    scores = [evaluation.inception_score(part) for part in parts]
+    mean, sd = evaluation.inception_score_splits(p, splits=4)
+    assert mean == pytest.approx(np.mean(scores), rel=1e-12)
+    assert sd == pytest.approx(np.std(scores), rel=1e-12)
+
+
+@pytest.mark.parametrize("count, splits, match", [
+    pytest.param(5, 10, "5 images cannot be cut into 10 splits", id="fewer images than splits"),
+    pytest.param(20, 1, "splits must be an integer >= 2, got 1", id="one split"),
+    pytest.param(20, 2.5, "splits must be an integer >= 2, got 2.5", id="fractional"),
+    pytest.param(20, True, "splits must be an integer >= 2, got True", id="bool"),
+])
+def test_inception_score_splits_rejects_too_few_images_and_bad_split_counts(count, splits, match):
+    with pytest.raises(ValueError, match=match):
+        evaluation.inception_score_splits(np.full((count, 4), 0.25), splits=splits)
+
+
+def test_kl_from_reference_by_hand_and_with_a_uniform_reference():
+    assert evaluation.kl_from_reference([0.5, 0.25, 0.25], [0.25, 0.5, 0.25]) == pytest.approx(
+        0.5 * math.log(2) + 0.25 * math.log(0.5))
+    assert evaluation.kl_from_reference([0.1, 0.9], [0.1, 0.9]) == pytest.approx(0.0, abs=1e-15)
+    for histogram in ([0.5, 0.0, 0.5], [0.2, 0.3, 0.5], [1.0, 0.0, 0.0]):
+        assert evaluation.kl_from_reference(histogram, np.full(3, 1 / 3)) == pytest.approx(
+            evaluation.kl_from_uniform(np.array(histogram)))
+    assert evaluation.kl_from_reference([0.0, 1.0], [0.5, 0.5]) == pytest.approx(math.log(2))
+    assert evaluation.kl_from_reference([0.5, 0.5], [1.0, 0.0]) == math.inf  # mass the reference lacks
+
+
+@pytest.mark.parametrize("histogram, reference, match", [
+    pytest.param([0.5, 0.5], [0.2, 0.3, 0.5], "need the same classes", id="different classes"),
+    pytest.param([0.5, 0.5], [0.6, 0.6], "reference must be a 1-d array", id="reference sums to 1.2"),
+    pytest.param([1.5, -0.5], [0.5, 0.5], "histogram must be a 1-d array", id="negative fraction"),
+    pytest.param([np.nan, 1.0], [0.5, 0.5], "histogram has 1 non-finite", id="NaN"),
+    pytest.param([0.5, 0.5], [], "reference is empty", id="empty reference"),
+])
+def test_kl_from_reference_rejects_bad_fractions(histogram, reference, match):
+    with pytest.raises(ValueError, match=match):
+        evaluation.kl_from_reference(histogram, reference)
+
+
 def test_frechet_distance_of_a_set_with_itself_is_zero():
     features = np.random.default_rng(0).normal(size=(500, 8))
     assert evaluation.frechet_distance(features, features) == pytest.approx(0.0, abs=1e-8)
@@ -176,7 +239,7 @@ GREY = np.full((4, 784), 0.5)
 
 
 @pytest.mark.parametrize("score", [evaluation.max_confidence, evaluation.class_histogram,
-                                   evaluation.inception_score])
+                                   evaluation.inception_score, evaluation.inception_score_splits])
 @pytest.mark.parametrize("probabilities, match", [
     pytest.param(np.zeros((0, 10)), "probabilities is empty", id="empty"),
     pytest.param(spoilt(PROBABILITIES, np.nan), "probabilities has 1 non-finite", id="NaN"),
