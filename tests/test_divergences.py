@@ -104,12 +104,15 @@ def test_reverse_kl_fit_sits_on_one_well_separated_mode():
 
 def test_w1_closed_form_in_one_dimension_against_the_assignment_solver():
     rng = np.random.default_rng(1)
-    a, b = rng.normal(0, 1, 3000), rng.normal(1, 2, 3000)
     grid = np.linspace(-12, 14, 200_001)
     exact = divergences.wasserstein_1d(grid, stats.norm.cdf(grid, 0, 1), stats.norm.cdf(grid, 1, 2))
-    # the sorted matching is optimal in one dimension, and the solver finds it
+    # the sorted matching is optimal in one dimension, and the solver finds it (the solver's time grows
+    # as n^3: 500 points take a fraction of a second, 3,000 took two minutes)
+    a, b = rng.normal(0, 1, 500), rng.normal(1, 2, 500)
     assert divergences.exact_wasserstein(a, b) == pytest.approx(np.mean(np.abs(np.sort(a) - np.sort(b))), rel=1e-9)
-    assert divergences.exact_wasserstein(a, b) == pytest.approx(exact, abs=0.05)
+    # and the sorted matching of large samples approaches the closed form (s.e. about 0.005 here)
+    a, b = rng.normal(0, 1, 200_000), rng.normal(1, 2, 200_000)
+    assert np.mean(np.abs(np.sort(a) - np.sort(b))) == pytest.approx(exact, abs=0.02)
 
 
 def test_w1_between_parallel_lines_is_the_offset():
