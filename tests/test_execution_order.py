@@ -41,11 +41,32 @@ def test_the_configured_order_lists_every_document_of_the_book_once():
     assert sorted(order) == sorted(_toc_documents())
 
 
+def _statements_calling_zoo_get(text: str) -> list[str]:
+    """Each statement (its line and the lines its open brackets carry on to) that calls ``zoo.get``."""
+    lines, found = text.splitlines(), []
+    for i, line in enumerate(lines):
+        if "zoo.get(" not in line:
+            continue
+        statement, depth = [line], line.count("(") + line.count("[") + line.count("{") - line.count(")") \
+            - line.count("]") - line.count("}")
+        while depth > 0 and i + len(statement) < len(lines):
+            following = lines[i + len(statement)]
+            statement.append(following)
+            depth += sum(following.count(c) for c in "([{") - sum(following.count(c) for c in ")]}")
+        found.append("\n".join(statement))
+    return found
+
+
+def test_a_statement_calling_zoo_get_is_read_to_its_closing_bracket():
+    text = 'x = 1\nruns = {n: zoo.get(n) for n in (\n    "a", "b",\n    "c")}\ny = ("d")\n'
+    assert _statements_calling_zoo_get(text) == ['runs = {n: zoo.get(n) for n in (\n    "a", "b",\n    "c")}']
+
+
 def _models_named(document: str) -> set[str]:
-    """The recipes a chapter asks the zoo for: names in quotes on a line that calls ``zoo.get``
-    (``zoo.get("dcgan")``, or a comprehension over a tuple of names)."""
-    lines = [line for line in (REPO / f"{document}.md").read_text().splitlines() if "zoo.get(" in line]
-    return set(re.findall(r"""["']([a-z0-9-]+)["']""", "\n".join(lines))) & set(zoo.names())
+    """The recipes a chapter asks the zoo for: names in quotes in a statement that calls ``zoo.get``
+    (``zoo.get("dcgan")``, or a comprehension over a tuple of names, also over several lines)."""
+    statements = _statements_calling_zoo_get((REPO / f"{document}.md").read_text())
+    return set(re.findall(r"""["']([a-z0-9-]+)["']""", "\n".join(statements))) & set(zoo.names())
 
 
 def test_chapters_execute_in_the_order_pretraining_finishes_their_long_models():

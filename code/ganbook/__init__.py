@@ -43,8 +43,8 @@ tests import ``zoo``):
 - ``latent``    a VAE's codes: active units, per-dimension KL, the aggregate posterior against the
                 prior, a Gaussian mixture fitted to the codes, a classifier two-sample test: numpy and
                 scikit-learn                                             -> data, metrics (input checks)
-- ``semisupervised`` classification with 10 labels per class: the seeded labelled subset, an SVM on
-                features (scikit-learn)                                   -> metrics (input checks)
+- ``semisupervised`` classification with 10 labels per class: the seeded labelled subset, an SVM and
+                k-NN on features, tuned by leave-one-out (scikit-learn)   -> metrics (input checks)
 - ``density``   GAN theory checks by quadrature; a generator's Jacobian density; inverting G
 - ``nondigits`` controls shaped like MNIST digits: noise, inverted digits, letters drawn by code (Pillow)
 - ``dynamics``  the Dirac-GAN's gradient dynamics, under the GAN and the Wasserstein loss, for four
