@@ -48,7 +48,7 @@ def _train_latent_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRe
 def latent_gan() -> Recipe:
     """The talk's idea, corrected: a GAN on the 100-d codes of the autoencoder, decoded to images."""
     # Settings first tuned on the Parzen estimate of the test digits; re-checked on validation
-    # digits only (December 2026; devtools-style 10-epoch runs from seed 0, each putting one setting
+    # digits only (December 2026; 10-epoch runs from seed 0, each putting one setting
     # back; Parzen estimate of 10,000 decoded samples, sigma chosen on validation images 0-999,
     # mean log-likelihood on validation images 1,000-9,999, nats +- s.e.): as chosen 167.6 +- 1.5;
     # noise 100 166.1 +- 1.5 (no better, and dearer); learning rate 2e-4 111.5 +- 1.5; no
