@@ -81,6 +81,7 @@ def _vae_latent_gan_work(model, params: Mapping[str, Any]) -> Work:
 
 def vae_latent_gan() -> Recipe:
     """The latent GAN's recipe pointed at the 20-d VAE's codes (the means of q(z | x)), decoded by its decoder."""
+    # Tuned on: nothing beyond the latent GAN's (validation-checked) settings.
     # A linear output layer: the autoencoder's codes are ReLU outputs, the VAE's means take either sign.
     params = {**latent_gan().params, "code_size": 20, "output_activation": None}
     return Recipe("vae-latent-gan", _build_latent_gan, _train_vae_latent_gan, params, seed=0,

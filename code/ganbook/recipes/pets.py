@@ -37,6 +37,7 @@ def _train_pet_classifier(model, params: Mapping[str, Any], seed: int) -> Traini
 
 def pet_classifier() -> Recipe:
     """The cats-vs-dogs judge: a small CNN with flip and shift augmentation, 32x32 RGB."""
+    # Tuned on: no search recorded.
     # XLA off, as Keras's "auto" chose on a CPU (named here so that a GPU trains the same program).
     params = dict(size=32, width=32, features=128, shift=0.1, dropout=0.3, epochs=40, batch_size=32,
                   learning_rate=2e-3, decay_to=0.05, jit_compile=False)
@@ -61,6 +62,7 @@ def _train_pet_vae(model, params: Mapping[str, Any], seed: int) -> TrainingRecor
 
 def pet_vae() -> Recipe:
     """A convolutional VAE with a 64-d code on 32x32 cats and dogs."""
+    # Tuned on: no search recorded.
     params = dict(size=32, latent_size=64, width=32, epochs=25, batch_size=64, learning_rate=1e-3,
                   jit_compile=False)  # as Keras's "auto" chose on a CPU
     return Recipe("pet-vae", _build_pet_vae, _train_pet_vae, params, seed=0, data=data.cats_dogs_fingerprint(32),
@@ -80,6 +82,7 @@ def _train_pet_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRec
 
 def pet_dcgan() -> Recipe:
     """A DCGAN on 32x32 cats and dogs (both classes together, no labels)."""
+    # Tuned on: no search recorded (the DCGAN paper's learning rate).
     params = dict(size=32, noise_size=100, width=16, epochs=30, batch_size=64, learning_rate=2e-4, jit_compile=False,
                   steps_per_execution=1, snapshot_count=SNAPSHOT_COUNT, compute_dtype=GAN_COMPUTE_DTYPE)
     return Recipe("pet-dcgan", _build_pet_dcgan, _train_pet_dcgan, params, seed=0,
