@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
+import zipfile
 
 import pytest
 
+from ganbook import atomic
 from ganbook.atomic import atomic_directory, atomic_path
 
 
@@ -88,3 +91,45 @@ def test_permissions_follow_the_umask_not_tempfiles_private_modes(tmp_path, umas
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [file_mode, folder_mode]
+
+
+def _zip(path, members):
+    with zipfile.ZipFile(path, "w") as bundle:
+        for name, text in members:
+            bundle.writestr(name, text)
+    return path
+
+
+def test_extract_zip_writes_the_files_and_folders_of_a_good_archive(tmp_path):
+    archive = _zip(tmp_path / "good.zip", [("a.txt", "one"), ("sub/b.txt", "two")])
+    (tmp_path / "out").mkdir()
+    atomic.extract_zip(archive, tmp_path / "out", max_bytes=6)
+    assert (tmp_path / "out" / "a.txt").read_text() == "one"
+    assert (tmp_path / "out" / "sub" / "b.txt").read_text() == "two"
+
+
+@pytest.mark.parametrize("members, options, reason", [
+    ([("../escaped.txt", "x")], {}, "outside"),
+    ([("a.txt", "x"), ("a.txt", "y")], {}, "names a member twice"),
+    ([("a.txt", "x"), ("extra.txt", "y")], {"names": ["a.txt"]}, "not exactly the files"),
+    ([("a.txt", "x" * 100)], {"max_bytes": 99}, "more than 99 bytes"),
+])
+def test_extract_zip_refuses_a_whole_unsafe_archive_before_writing(tmp_path, members, options, reason):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns of a duplicate name
+        archive = _zip(tmp_path / "bad.zip", members)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(atomic.UnsafeArchive, match=reason):
+        atomic.extract_zip(archive, tmp_path / "out", **options)
+    assert not list((tmp_path / "out").iterdir()) and not (tmp_path / "escaped.txt").exists()
+
+
+def test_extract_zip_refuses_a_link(tmp_path):
+    archive = tmp_path / "link.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        link = zipfile.ZipInfo("a.txt")
+        link.external_attr = 0o120777 << 16  # a symbolic link
+        bundle.writestr(link, "/etc/passwd")
+    (tmp_path / "out").mkdir()
+    with pytest.raises(atomic.UnsafeArchive, match="link"):
+        atomic.extract_zip(archive, tmp_path / "out")

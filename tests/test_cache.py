@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 import dataclasses
+import importlib
 import json
 import os
 import stat
 import sys
 import threading
 import time
+from dataclasses import dataclass
 
 import keras
 import numpy as np
@@ -17,12 +18,19 @@ import pytest
 
 from ganbook import atomic, cache, zoo
 from ganbook.cache import Recipe, TrainingRecord
+from ganbook.codekeys import RecipeParams
 
 CALLS = {"train": 0}
 
 
+@dataclass(frozen=True, kw_only=True)
+class TinyParams(RecipeParams):
+    units: int
+    epochs: int
+
+
 def build_tiny(params):
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(params["units"]), keras.layers.Dense(1)])
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(params.units), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
     return model
 
@@ -32,12 +40,12 @@ def train_tiny(model, params, seed):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(64, 3)).astype("float32")
     y = x @ np.array([[1.0], [-2.0], [0.5]], dtype="float32")
-    history = model.fit(x, y, epochs=params["epochs"], batch_size=16, verbose=0, shuffle=False)
+    history = model.fit(x, y, epochs=params.epochs, batch_size=16, verbose=0, shuffle=False)
     return TrainingRecord(history={"loss": history.history["loss"]}, metrics={"final_loss": history.history["loss"][-1]})
 
 
 def tiny_recipe(**overrides):
-    base = Recipe("tiny", build_tiny, train_tiny, params={"units": 4, "epochs": 3}, seed=1, data="toy-v1")
+    base = Recipe("tiny", build_tiny, train_tiny, params=TinyParams(units=4, epochs=3), seed=1, data="toy-v1")
     return base.with_params(**overrides)
 
 
@@ -115,7 +123,7 @@ def _tiny_key() -> str:
     for name in [name for name in sys.modules if name == "tinypkg" or name.startswith("tinypkg.")]:
         del sys.modules[name]
     module = importlib.import_module("tinypkg.recipe")
-    return cache.cache_key(Recipe("tiny", module.build, module.train, {"units": 4, "epochs": 1}))
+    return cache.cache_key(Recipe("tiny", module.build, module.train, TinyParams(units=4, epochs=1)))
 
 
 def test_editing_reached_code_or_a_constant_it_reads_changes_the_key(tmp_path, monkeypatch):
@@ -164,7 +172,7 @@ def test_a_function_is_hashed_from_its_file_as_it_is_now_even_after_lines_above_
     _tiny_project(tmp_path, monkeypatch, helpers=shifting)
     _tiny_key()
     module = importlib.import_module("tinypkg.recipe")  # loaded before the edit, and not reloaded
-    recipe = Recipe("tiny", module.build, module.train, {"units": 4, "epochs": 1})
+    recipe = Recipe("tiny", module.build, module.train, TinyParams(units=4, epochs=1))
     before = cache.cache_key(recipe)
     longer = '    """First.\n\n    Three more lines\n    of documentation.\n    """\n'
     helpers = tmp_path / "tinypkg" / "helpers.py"
@@ -232,7 +240,7 @@ def train_tiny_slowly(model, params, seed):
 
 def test_two_callers_needing_the_same_untrained_model_train_it_once():
     # threads stand in for the processes of ganbook.pretrain: the lock is on an open file, per caller
-    recipe = Recipe("tiny-slow", build_tiny, train_tiny_slowly, params={"units": 4, "epochs": 2}, seed=1, data="toy-v1")
+    recipe = Recipe("tiny-slow", build_tiny, train_tiny_slowly, params=TinyParams(units=4, epochs=2), seed=1, data="toy-v1")
     outcomes = []
     callers = [threading.Thread(target=lambda: outcomes.append(cache.load_or_train(recipe))) for _ in range(2)]
     for caller in callers:
@@ -319,7 +327,7 @@ def train_wordy(model, params, seed):
 
 
 def test_a_recipe_whose_metrics_are_not_numbers_fails_when_it_is_saved():
-    recipe = cache.Recipe("wordy", build_tiny, train_wordy, params={"units": 4, "epochs": 1}, seed=1, data="toy-v1")
+    recipe = cache.Recipe("wordy", build_tiny, train_wordy, params=TinyParams(units=4, epochs=1), seed=1, data="toy-v1")
     with pytest.raises(TypeError, match="wordy: record.json: metrics is not an object of numbers"):
         cache.load_or_train(recipe)
     assert not cache.entry_dir(recipe).exists()
@@ -332,14 +340,14 @@ def train_tiny_diverging(model, params, seed):
 
 
 def test_a_diverged_model_is_refused_and_never_cached():
-    recipe = Recipe("tiny-nan", build_tiny, train_tiny_diverging, params={"units": 4, "epochs": 1}, seed=1)
+    recipe = Recipe("tiny-nan", build_tiny, train_tiny_diverging, params=TinyParams(units=4, epochs=1), seed=1)
     with pytest.raises(FloatingPointError, match="tiny-nan diverged .*weights are not finite"):
         cache.load_or_train(recipe)
     assert not cache.entry_dir(recipe).exists()
 
 
 def test_a_non_finite_final_loss_is_refused():
-    model = build_tiny({"units": 2})
+    model = build_tiny(TinyParams(units=2, epochs=1))
     record = TrainingRecord(history={"loss": [1.0, float("nan")], "epoch_list": [[1, 2]]})
     with pytest.raises(FloatingPointError, match="the last loss is nan"):
         cache.check_finite("tiny", model, record)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import warnings
 
@@ -136,8 +138,8 @@ def test_the_vae_bound_costs_k_decoder_passes_per_image_of_its_subset():
     recipe = zoo.recipe("vae-20")
     model = recipe.build(recipe.params)
     base = recipe.work(model, recipe.params).total
-    more = recipe.work(model, {**recipe.params, "iwae_k": recipe.params["iwae_k"] + 1}).total
-    assert more - base == pytest.approx(recipe.params["iwae_images"] * flops.forward_flops(model.decoder))
+    more = recipe.work(model, dataclasses.replace(recipe.params, iwae_k=recipe.params.iwae_k + 1)).total
+    assert more - base == pytest.approx(recipe.params.iwae_images * flops.forward_flops(model.decoder))
 
 
 def test_matmul_peak_is_a_positive_rate():

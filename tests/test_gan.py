@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ganbook.models import gan, ring_gan, wgan
+from ganbook.models import convolutional_gan, gan, ring_gan, wgan
 from tests.images import tiny_colour_images
 
 
@@ -77,18 +77,28 @@ def test_shapes():
     latent = gan.build_latent_gan(code_size=10, noise_size=6, hidden=(8,))
     assert latent.sample(5).shape == (5, 10) and latent.sample(5).min() >= 0, "codes are ReLU outputs"
     assert latent.discriminator(np.zeros((3, 10), np.float32)).shape == (3, 1)
-    pixels = gan.build_dcgan(noise_size=8, width=4)
+    pixels = convolutional_gan.build_dcgan(noise_size=8, width=4)
     images = pixels.sample(3)
     assert images.shape == (3, 784) and 0 <= images.min() and images.max() <= 1
     assert pixels.discriminator(images).shape == (3, 1)
+
+
+def test_strided_convolutions_halve_the_size_and_normalise_every_activation_but_the_first():
+    plain = convolutional_gan.strided_convolutions([4, 8, 16])
+    kinds = [type(layer).__name__ for layer in plain]
+    assert kinds == ["Conv2D", "LeakyReLU"] * 3
+    normalised = [type(layer).__name__ for layer in convolutional_gan.strided_convolutions([4, 8, 16], batch_norm=True)]
+    assert normalised == ["Conv2D", "LeakyReLU"] + ["Conv2D", "BatchNormalization", "LeakyReLU"] * 2
+    body = keras.Sequential([keras.Input((32, 32, 3)), *plain])
+    assert body(np.zeros((1, 32, 32, 3), np.float32)).shape[1:] == (4, 4, 16), "three stride-2 layers: 32 -> 4; the last width's channels"
 
 
 def test_the_dcgan_discriminator_normalises_its_second_convolution_only_when_asked():
     def normalisers(model):
         return [layer for layer in model.discriminator.layers if isinstance(layer, keras.layers.BatchNormalization)]
 
-    assert normalisers(gan.build_dcgan(noise_size=8, width=4)) == []
-    model = gan.build_dcgan(noise_size=8, width=4, discriminator_batch_norm=True, average_decay=0.99)
+    assert normalisers(convolutional_gan.build_dcgan(noise_size=8, width=4)) == []
+    model = convolutional_gan.build_dcgan(noise_size=8, width=4, discriminator_batch_norm=True, average_decay=0.99)
     (norm,) = normalisers(model)
     assert norm.input.shape[1:] == (7, 7, 8), "after the second convolution (7x7, 2 x width channels)"
     assert len(model.generator_average) == len(model.generator.trainable_variables)
@@ -230,7 +240,7 @@ def test_the_average_of_constant_weights_is_that_constant_from_the_first_step():
 
 def test_the_averaged_dcgan_gets_the_batch_statistics_of_its_own_weights_and_the_live_ones_come_back():
     keras.utils.set_random_seed(0)
-    model = gan.build_dcgan(noise_size=8, width=4, average_decay=0.5)
+    model = convolutional_gan.build_dcgan(noise_size=8, width=4, average_decay=0.5)
     model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
     real = tf.constant(np.random.default_rng(0).random((16, 784)), tf.float32)
     for _ in range(3):
@@ -262,9 +272,9 @@ def test_bad_stabiliser_settings_are_named():
 
 def test_pet_dcgan_shapes_and_seeded_determinism():
     keras.utils.set_random_seed(3)  # the initial weights follow the global seed (the cache sets it)
-    first = gan.build_pet_dcgan(size=32, noise_size=8, width=4, seed=3)
+    first = convolutional_gan.build_pet_dcgan(size=32, noise_size=8, width=4, seed=3)
     keras.utils.set_random_seed(3)
-    again = gan.build_pet_dcgan(size=32, noise_size=8, width=4, seed=3)
+    again = convolutional_gan.build_pet_dcgan(size=32, noise_size=8, width=4, seed=3)
     samples = first.sample(5, seed=1)
     assert samples.shape == (5, 32, 32, 3) and samples.min() >= 0 and samples.max() <= 1
     np.testing.assert_allclose(samples, again.sample(5, seed=1), rtol=1e-6)
@@ -274,13 +284,13 @@ def test_pet_dcgan_shapes_and_seeded_determinism():
 def test_pet_dcgan_builder_leaves_the_global_seed_alone():
     np.random.seed(12345)
     state = np.random.get_state()[1].copy()
-    gan.build_pet_dcgan(size=32, noise_size=8, width=4, seed=3)
+    convolutional_gan.build_pet_dcgan(size=32, noise_size=8, width=4, seed=3)
     np.testing.assert_array_equal(np.random.get_state()[1], state)
 
 
 def test_pet_dcgan_discriminator_loss_falls_in_a_few_steps():
     keras.utils.set_random_seed(0)
-    model = gan.build_pet_dcgan(size=32, noise_size=8, width=4, seed=0)
+    model = convolutional_gan.build_pet_dcgan(size=32, noise_size=8, width=4, seed=0)
     model.compile(d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
                   g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5))
     history = model.fit(tiny_colour_images(64), epochs=6, batch_size=16, verbose=0).history
@@ -299,9 +309,9 @@ def test_compute_precision_names_a_bad_dtype_and_always_restores_the_policy():
 
 
 @pytest.mark.parametrize("build", [
-    lambda dtype: gan.build_dcgan(noise_size=8, width=4, average_decay=0.9, discriminator_batch_norm=True,
+    lambda dtype: convolutional_gan.build_dcgan(noise_size=8, width=4, average_decay=0.9, discriminator_batch_norm=True,
                                   compute_dtype=dtype),
-    lambda dtype: gan.build_pet_dcgan(size=16, noise_size=8, width=4, compute_dtype=dtype)],
+    lambda dtype: convolutional_gan.build_pet_dcgan(size=16, noise_size=8, width=4, compute_dtype=dtype)],
     ids=["dcgan", "pet-dcgan"])
 def test_bfloat16_gans_compute_in_bfloat16_with_float32_weights_images_and_logits(build):
     keras.utils.set_random_seed(0)
@@ -345,9 +355,9 @@ def test_bfloat16_gans_on_codes_have_bfloat16_hidden_layers_and_float32_weights_
 
 def test_float32_and_bfloat16_dcgans_have_the_same_weights_and_close_outputs():
     keras.utils.set_random_seed(0)
-    single = gan.build_dcgan(noise_size=8, width=4, compute_dtype="float32")
+    single = convolutional_gan.build_dcgan(noise_size=8, width=4, compute_dtype="float32")
     keras.utils.set_random_seed(0)
-    mixed = gan.build_dcgan(noise_size=8, width=4, compute_dtype="bfloat16")
+    mixed = convolutional_gan.build_dcgan(noise_size=8, width=4, compute_dtype="bfloat16")
     assert [w.shape for w in single.weights] == [w.shape for w in mixed.weights]
     for a, b in zip(single.weights, mixed.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -26,10 +27,10 @@ def test_every_recipe_key_computes_and_its_model_builds(name):
 def test_changing_any_parameter_changes_the_key(name):
     recipe = zoo.recipe(name)
     key = cache.cache_key(recipe)
-    for parameter, value in recipe.params.items():
+    for parameter, value in dataclasses.asdict(recipe.params).items():
         changed = not value if isinstance(value, bool) else (
-            value + 1 if isinstance(value, (int, float)) else [*value, 1] if isinstance(value, list)
-            else f"{value}-changed")
+            value + 1 if isinstance(value, (int, float)) else (*value, 1) if isinstance(value, tuple)
+            else (1,) if value is None and parameter.endswith("_epochs") else f"{value}-changed")
         assert cache.cache_key(recipe.with_params(**{parameter: changed})) != key, parameter
     assert cache.cache_key(recipe.with_params(seed=recipe.seed + 1)) != key
 
@@ -43,7 +44,7 @@ def _reached_names(name: str) -> set[str]:
 def test_the_dcgans_key_reaches_its_training_step_noise_judge_and_data_code():
     """What the hand-typed lists named for the DCGAN, found now by following the code."""
     reached = _reached_names("dcgan")
-    for expected in ("ganbook.models.gan:GAN.train_step", "ganbook.models.gan:build_dcgan",
+    for expected in ("ganbook.models.gan:GAN.train_step", "ganbook.models.convolutional_gan:build_dcgan",
                      "ganbook.models.noise:normal", "ganbook.train:fit_gan", "ganbook.train:ScoredEpochs",
                      "ganbook.recipes.pixel_gans:judge_scorer", "ganbook.evaluation:precision_recall",
                      "ganbook.data.mnist:load_mnist", "ganbook.recipes.pixel_gans:JUDGED_SAMPLES", "ganbook.models.gan:compute_precision"):
@@ -85,16 +86,17 @@ def test_an_unknown_recipe_is_named_with_the_known_ones():
 @pytest.mark.parametrize("name", NAMES)
 def test_every_recipe_names_its_xla_setting(name):
     """Keras's "auto" chooses XLA by device; a named setting trains the same program everywhere."""
-    assert zoo.recipe(name).params["jit_compile"] in (True, False)
+    assert zoo.recipe(name).params.jit_compile in (True, False)
 
 
 def test_the_gan_on_vae_codes_is_the_latent_gan_recipe_but_for_its_codes():
     """The matched experiment's GAN differs from the talk's latent GAN only where the codes differ."""
     latent_params, vae_params = recipes.latent_gan().params, recipes.vae_latent_gan().params
-    differing = {key for key in latent_params.keys() | vae_params.keys()
-                 if latent_params.get(key, "relu") != vae_params.get(key, "relu")}
+    assert type(latent_params) is type(vae_params)
+    latent_fields, vae_fields = dataclasses.asdict(latent_params), dataclasses.asdict(vae_params)
+    differing = {key for key in latent_fields if latent_fields[key] != vae_fields[key]}
     assert differing == {"code_size", "output_activation"}
-    assert vae_params["code_size"] == recipes.vae_20().params["latent_size"]
+    assert vae_params.code_size == recipes.vae_20().params.latent_size
 
 
 def test_the_gan_on_vae_codes_can_output_negative_codes():
@@ -106,14 +108,14 @@ def test_the_gan_on_vae_codes_can_output_negative_codes():
 
 
 def test_the_50d_vae_differs_from_the_20d_vae_only_in_its_code_and_evaluation_subset():
-    twenty, fifty = recipes.vae_20().params, recipes.vae_50().params
+    twenty, fifty = (dataclasses.asdict(recipe().params) for recipe in (recipes.vae_20, recipes.vae_50))
     assert {key for key in twenty if twenty[key] != fifty[key]} == {"latent_size", "iwae_images"}
 
 
 def test_every_gan_recipe_computes_in_float32():
-    gans = [name for name in zoo.names() if "compute_dtype" in zoo.recipe(name).params]
+    gans = [name for name in zoo.names() if hasattr(zoo.recipe(name).params, "compute_dtype")]
     assert {"dcgan", "dcgan-conditional", "latent-gan", "latent-wgan-gp", "pet-dcgan"} <= set(gans)
-    assert {zoo.recipe(name).params["compute_dtype"] for name in gans} == {"float32"}
+    assert {zoo.recipe(name).params.compute_dtype for name in gans} == {"float32"}
 
 
 def test_no_cache_key_depends_on_whether_the_cpu_computes_in_bfloat16(monkeypatch):
@@ -139,7 +141,29 @@ def test_numpy_numbers_as_parameters_key_the_same_model_as_python_numbers():
         from_numpy = zoo.recipe("softmax-regression", steps=steps, learning_rate=np.float32(0.5), seed=np.int64(3))
     plain = zoo.recipe("softmax-regression", steps=50, learning_rate=0.5, seed=3)
     assert cache.cache_key(from_numpy) == cache.cache_key(plain)
-    assert type(from_numpy.params["steps"]) is int and type(from_numpy.seed) is int
-    assert json.dumps({"steps": from_numpy.params["steps"]}) == '{"steps": 50}', "what a trainer process is sent"
+    assert type(from_numpy.params.steps) is int and type(from_numpy.seed) is int
+    assert json.dumps({"steps": from_numpy.params.steps}) == '{"steps": 50}', "what a trainer process is sent"
     nested = cache.plain_value({"hidden": (np.int32(8), [np.float64(0.25)]), "grid": np.array([1, 2])})
     assert nested == {"hidden": (8, [0.25]), "grid": [1, 2]} and type(nested["hidden"][0]) is int
+
+
+def test_a_parameter_of_the_wrong_type_is_an_error_naming_the_field_and_the_type():
+    with pytest.raises(TypeError, match=r"MLPParams.steps must be <class 'int'>, got '50'"):
+        zoo.recipe("softmax-regression", steps="50")
+    with pytest.raises(TypeError, match=r"VAEParams.hidden must be <class 'tuple'>"):
+        zoo.recipe("vae-2", hidden=500)
+    with pytest.raises(TypeError, match="has no parameter"):
+        zoo.recipe("vae-2", hiden=(500,))
+
+
+def test_an_integer_learning_rate_and_a_json_list_key_the_same_model_as_float_and_tuple():
+    assert cache.cache_key(zoo.recipe("softmax-regression", learning_rate=1)) == cache.cache_key(
+        zoo.recipe("softmax-regression", learning_rate=1.0))
+    from_json = zoo.recipe("vae-2", hidden=[400, 400])
+    assert from_json.params.hidden == (400, 400)
+    assert cache.cache_key(from_json) == cache.cache_key(zoo.recipe("vae-2", hidden=(400, 400)))
+
+
+def test_recipe_parameters_are_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        zoo.recipe("dcgan").params.epochs = 1

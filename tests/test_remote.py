@@ -126,7 +126,7 @@ def _not_json_index(site, entry):
     (_tampered, "SHA256"),
     (_truncated, "not a readable zip"),
     (_another_key, "another key"),
-    (_escaping_member, "not exactly the entry's files"),
+    (_escaping_member, "not exactly the files"),
     (_not_json_index, "not a model index"),
 ])
 def test_a_bad_published_entry_falls_back_to_training_with_one_line_saying_why(

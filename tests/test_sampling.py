@@ -9,7 +9,7 @@ import pytest
 from scipy import special
 
 from ganbook import sampling
-from ganbook.models import autoencoder, gan, vae
+from ganbook.models import autoencoder, convolutional_gan, gan, vae
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def test_vae_bernoulli_samples_are_binary_draws_around_the_pixel_means():
 def test_latent_gan_and_pixel_gan_samples(small_autoencoder):
     latent = gan.build_latent_gan(code_size=8, noise_size=4, hidden=(16,))
     _check(sampling.latent_gan_samples(latent, small_autoencoder, 7, seed=1), 7)
-    _check(sampling.pixel_gan_samples(gan.build_dcgan(noise_size=4, width=4), 3, seed=1), 3)
+    _check(sampling.pixel_gan_samples(convolutional_gan.build_dcgan(noise_size=4, width=4), 3, seed=1), 3)
 
 
 class _RecordingDecoder:
@@ -119,7 +119,7 @@ def test_truncated_noise_rejects_a_threshold_that_is_not_positive(threshold):
 
 
 def test_truncated_pixel_gan_samples_are_images_from_the_generator():
-    model = gan.build_dcgan(noise_size=4, width=4)
+    model = convolutional_gan.build_dcgan(noise_size=4, width=4)
     images = sampling.truncated_pixel_gan_samples(model, 6, 1.0, seed=2)
     _check(images, 6)
     z = sampling.truncated_noise(6, 4, 1.0, seed=2)

@@ -22,7 +22,7 @@ tests import ``zoo``):
 - ``address``   where the book lives on the web (repository, published site), when known: stdlib only
 - ``remote``    the published models: cache entries packed for a web server, fetched by key (``pooch``),
                 unpacked safely                                  -> settings, address, atomic
-- ``codekeys``  a ``Recipe`` and its cache key: its parameters, seed, data and the code its build and
+- ``codekeys``  a ``Recipe``, its typed parameters, and its cache key: its parameters, seed, data and the code its build and
                 train functions reach, found by following them (syntax trees, wherever the code
                 lives)                                   -> settings, train (for an annotation)
 - ``cache``     the content-keyed store of trained models (verified, never NaN; ``filelock``ed); on a
@@ -30,9 +30,10 @@ tests import ``zoo``):
                                                      -> settings, atomic, train, codekeys, remote
 - ``recipes/``  declarations only, one module per family of models (classifiers, autoencoders and
                 VAEs, GANs on codes, pixel GANs, the ring and the WGANs, pets): which model, data,
-                loop and parameters, and each one's arithmetic (``work``); ``RECIPES`` lists them;
+                loop and parameters (one frozen dataclass of typed parameters per family:
+                ``codekeys.RecipeParams``), and each one's arithmetic (``work``); ``RECIPES`` lists them;
                 the GANs' precision (float32 on every machine)
-                -> data, toy, models, train, metrics, latent, evaluation, cache, flops
+                -> data, toy, models, train, metrics, latent, evaluation, cache, codekeys, flops
 - ``zoo``       the registry: ``zoo.get(name)``, a trained model, from the cache or the published models
                 when it can, else trained in a one-thread ``python -m ganbook.pretrain`` process (a command, not an
                 import)                                     -> settings, cache, recipes, remote
@@ -61,7 +62,7 @@ tests import ``zoo``):
 - ``flops``     counting training arithmetic from layer shapes (``Work``); the matmul peak: Keras and
                 TensorFlow only
 - ``bench``     ``python -m ganbook.bench``: training speed against the peak, per recipe and per build
-                            -> settings, data, toy, models, train, flops, cache, zoo
+                -> settings, data, toy, models, train, flops, cache, codekeys, recipes, zoo
 - ``pretrain``  ``python -m ganbook.pretrain``: train the recipes in parallel one-thread processes, in
                 the order the chapters need them                     -> settings, machine, cache, zoo
 - ``publish``   ``python -m ganbook.publish FOLDER``: the cache's current entries, packed for the

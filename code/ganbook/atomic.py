@@ -1,4 +1,4 @@
-"""Write files and folders so that a reader never sees a half-written one.
+"""Write files and folders so that a reader never sees a half-written one; extract zip archives safely.
 
 Everything is first written under a temporary name in the destination's own folder and
 then renamed into place (a rename within one file system is atomic on POSIX and Windows).
@@ -12,7 +12,8 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pooch
@@ -69,3 +70,47 @@ def atomic_directory(destination: Path) -> Iterator[Path]:
     finally:
         if temporary.exists():
             shutil.rmtree(temporary, ignore_errors=True)
+
+
+class UnsafeArchive(ValueError):
+    """A zip archive that ``extract_zip`` refuses; the message names the archive and why."""
+
+
+# A zip member's Unix file type (the high bits of external_attr): 0 where the archiver set none.
+_REGULAR_OR_FOLDER = (0, 0o100000, 0o040000)
+
+
+def extract_zip(archive: Path, folder: Path, names: Collection[str] | None = None,
+                max_bytes: int | None = None) -> None:
+    """Extract a zip archive's files (and folders) into the existing ``folder``.
+
+    The whole archive is refused (``UnsafeArchive``, before anything is written) when a member
+    would land outside ``folder``, is a link or special file, or repeats a name; when ``names``
+    is given and the members are not exactly those files; or when it unpacks to more than
+    ``max_bytes``. A damaged archive raises zipfile's own errors. (``zipfile.extractall``
+    alone strips ``..`` but writes links as files and does not bound the size.)
+    """
+    root = Path(folder).resolve()
+    with zipfile.ZipFile(archive) as bundle:
+        problem = _archive_problem(bundle.infolist(), root, names, max_bytes)
+        if problem is not None:
+            raise UnsafeArchive(f"{Path(archive).name} {problem}")
+        bundle.extractall(root)
+
+
+def _archive_problem(members: list[zipfile.ZipInfo], root: Path, names: Collection[str] | None,
+                     max_bytes: int | None) -> str | None:
+    found = [member.filename for member in members]
+    if names is not None and sorted(found) != sorted(names):
+        return f"holds {found}, not exactly the files {sorted(names)}"
+    if len(set(found)) != len(found):
+        return "names a member twice"
+    for member in members:
+        destination = (root / member.filename).resolve()
+        if destination != root and root not in destination.parents:
+            return f"has a member {member.filename!r} that would be written outside {root}"
+        if (member.external_attr >> 16) & 0o170000 not in _REGULAR_OR_FOLDER:
+            return f"holds a link or special file ({member.filename!r})"
+    if max_bytes is not None and sum(member.file_size for member in members) > max_bytes:
+        return f"unpacks to more than {max_bytes} bytes"
+    return None

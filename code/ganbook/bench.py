@@ -23,7 +23,7 @@ import functools
 import json
 import platform
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,10 @@ from ganbook import settings  # noqa: F401  (quiet TensorFlow before it is impor
 import keras  # noqa: E402
 
 from ganbook import cache, data, flops, toy, zoo  # noqa: E402
+from ganbook.codekeys import RecipeParams  # noqa: E402
 from ganbook.models import classifier  # noqa: E402
+from ganbook.recipes.classifiers import ClassifierTraining  # noqa: E402
+from ganbook.recipes.common import GANTraining  # noqa: E402
 from ganbook.train import adversarial_optimizers, compiled_step, one_hot  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,7 +61,6 @@ CONVOLUTION_REASON = ("convolutions: XLA measured 2-2.5x slower here, so the rec
 STEP_RECIPES = ("mlp-ce", "cnn-judge")
 FIT_RECIPES = ("autoencoder", "vae-20", "latent-gan", "dcgan", "dcgan-conditional", "ring-gan", "pet-classifier",
                "pet-vae", "pet-dcgan")
-GAN_RECIPES = ("latent-gan", "dcgan", "dcgan-conditional", "ring-gan", "pet-dcgan")  # Adam with beta_1 = 0.5 for both players
 
 
 def recipe_work(name: str) -> flops.Work:
@@ -67,7 +69,7 @@ def recipe_work(name: str) -> flops.Work:
     return recipe.work(recipe.build(recipe.params), recipe.params)
 
 
-def step_flops(name: str, model: keras.Model, params: Mapping[str, Any]) -> float:
+def step_flops(name: str, model: keras.Model, params: RecipeParams) -> float:
     """FLOPs per training example of recipe ``name``'s step (a GAN: per real example, both players)."""
     return zoo.recipe(name).work(model, params).step_flops
 
@@ -133,22 +135,23 @@ def _time(function, repeats: int) -> float:
     return (time.perf_counter() - start) / repeats
 
 
-def recipe_model(name: str) -> tuple[Callable[[], keras.Model], Mapping[str, Any]]:
+def recipe_model(name: str) -> tuple[Callable[[], keras.Model], RecipeParams]:
     """A function that builds recipe ``name``'s untrained model from its parameters; and the parameters."""
     recipe = zoo.recipe(name)
     return functools.partial(recipe.build, recipe.params), recipe.params
 
 
-def fit_setting(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The recipe's batch size, XLA setting and steps per call (every recipe names its XLA setting)."""
-    return {"batch_size": params["batch_size"], "jit_compile": params["jit_compile"],
-            "steps_per_execution": params.get("steps_per_execution", 1)}
+def fit_setting(params: RecipeParams) -> dict[str, Any]:
+    """The recipe's batch size, XLA setting and steps per call (every recipe names its XLA setting;
+    a family without ``steps_per_execution`` takes one step per call)."""
+    return {"batch_size": params.batch_size, "jit_compile": params.jit_compile,
+            "steps_per_execution": getattr(params, "steps_per_execution", 1)}
 
 
-def compile_arguments(name: str, params: Mapping[str, Any]) -> Callable[[], dict[str, Any]]:
+def compile_arguments(name: str, params: RecipeParams) -> Callable[[], dict[str, Any]]:
     """Fresh optimizers (and loss) for one ``compile``, as the recipe's training loop makes them."""
-    rate = params["learning_rate"]
-    if name in GAN_RECIPES:
+    rate = params.learning_rate
+    if isinstance(params, GANTraining):  # fit_gan's optimizers
         return lambda: adversarial_optimizers(rate)
     if name == "pet-classifier":
         return lambda: {"optimizer": keras.optimizers.Adam(rate),
@@ -156,7 +159,7 @@ def compile_arguments(name: str, params: Mapping[str, Any]) -> Callable[[], dict
     return lambda: {"optimizer": keras.optimizers.Adam(rate)}
 
 
-def training_inputs(name: str, params: Mapping[str, Any], count: int,
+def training_inputs(name: str, params: RecipeParams, count: int,
                     mnist: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """``count`` training inputs (and labels, for the pet classifier and the conditional DCGAN) of the
     shape recipe ``name`` trains on.
@@ -167,12 +170,12 @@ def training_inputs(name: str, params: Mapping[str, Any], count: int,
     pixels.
     """
     if name == "latent-gan":
-        codes = np.random.default_rng(0).normal(2.0, 2.0, (count, params["code_size"]))
+        codes = np.random.default_rng(0).normal(2.0, 2.0, (count, params.code_size))
         return np.maximum(codes, 0).astype(np.float32), None
     if name.startswith("ring-gan"):
         return toy.ring_of_gaussians(count), None
     if name.startswith("pet-"):
-        pixels = np.random.default_rng(1).random((count, params["size"], params["size"], 3), dtype=np.float32)
+        pixels = np.random.default_rng(1).random((count, params.size, params.size, 3), dtype=np.float32)
         return pixels, (np.arange(count) % 2 if name == "pet-classifier" else None)
     if mnist is None or len(mnist) < count:
         raise ValueError(f"{name} trains on MNIST: pass at least {count} flat MNIST images")
@@ -180,14 +183,14 @@ def training_inputs(name: str, params: Mapping[str, Any], count: int,
     return mnist[:count], labels
 
 
-def bench_custom_step(name: str, build, params: Mapping[str, Any], steps: int) -> dict:
+def bench_custom_step(name: str, build, params: ClassifierTraining, steps: int) -> dict:
     """A classifier trained by our compiled step (``train.compiled_step``) against plain ``fit``, no XLA."""
-    batch, rate = params["batch_size"], params["learning_rate"]
-    jit = params["jit_compile"]
+    batch, rate = params.batch_size, params.learning_rate
+    jit = params.jit_compile
     mnist = data.load_mnist()
     x, y = data.flatten(mnist.train.x[: steps * batch]), one_hot(mnist.train.y[: steps * batch])
     model = build()
-    step = compiled_step(model, classifier.loss_function(params.get("variant", "cross-entropy")),
+    step = compiled_step(model, classifier.loss_function(getattr(params, "variant", "cross-entropy")),
                          keras.optimizers.Adam(rate), jit_compile=jit)
 
     def ours():
@@ -205,7 +208,7 @@ def bench_custom_step(name: str, build, params: Mapping[str, Any], steps: int) -
             "flops_per_example": step_flops(name, model, params), "setting": setting}
 
 
-def bench_fit_model(name: str, build, params: Mapping[str, Any], x: np.ndarray, compile_kwargs,
+def bench_fit_model(name: str, build, params: RecipeParams, x: np.ndarray, compile_kwargs,
                     y: np.ndarray | None = None) -> dict:
     """A model trained by ``fit``: the recipe's setting (XLA or not, steps per call) against plain fit."""
     setting = fit_setting(params)
@@ -221,7 +224,7 @@ def bench_fit_model(name: str, build, params: Mapping[str, Any], x: np.ndarray, 
                                2)
     step = step_flops(name, model, params)
     steps_per_execution = setting["steps_per_execution"]
-    parts = ((["bfloat16"] if params.get("compute_dtype") == "bfloat16" else [])
+    parts = ((["bfloat16"] if getattr(params, "compute_dtype", "float32") == "bfloat16" else [])
              + (["XLA"] if used_jit else [])
              + ([f"{steps_per_execution} steps per call"] if steps_per_execution > 1 else []))
     setting_text = ("fit, " + ", ".join(parts) if parts
@@ -261,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = [bench_custom_step(name, *recipe_model(name), args.steps) for name in STEP_RECIPES if name in chosen]
     for name in (name for name in FIT_RECIPES if name in chosen):
         build, params = recipe_model(name)
-        x, y = training_inputs(name, params, args.steps * params["batch_size"], flat)
+        x, y = training_inputs(name, params, args.steps * params.batch_size, flat)
         rows.append(bench_fit_model(name, build, params, x, compile_arguments(name, params), y=y))
     for row in rows:
         row["examples_per_s"] = row["examples"] / row["ours_s"]

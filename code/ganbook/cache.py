@@ -185,7 +185,7 @@ def _save(recipe: Recipe, trained: Trained, folder: Path) -> None:
             "weights_sha256": sha256_of(staging / WEIGHTS_FILE),
             "name": recipe.name,
             "key": trained.key,
-            "params": dict(recipe.params),
+            "params": recipe.params.record(),
             "seed": recipe.seed,
             "book_seed": settings.book_seed(),
             "data": recipe.data,

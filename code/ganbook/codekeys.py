@@ -31,9 +31,11 @@ import inspect
 import json
 import sys
 import textwrap
+import threading
 import types
+import typing
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,8 +48,43 @@ if TYPE_CHECKING:  # for the annotation only: the train module imports Keras
 
 # Bump when the layout of an entry or the way keys hash code changes (2: the weights' SHA-256 in the
 # record; 3: code hashed as syntax trees without docstrings and comments; 4: the code that build and
-# train reach, found by following it, instead of hand-typed names).
-CACHE_FORMAT = 4
+# train reach, found by following it, instead of hand-typed names; 5: parameters as typed dataclasses).
+CACHE_FORMAT = 5
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecipeParams:
+    """A recipe's hyper-parameters: each family of recipes subclasses this as a frozen dataclass.
+
+    Every field is typed; a value of another type is an error naming the field (an ``int`` is
+    taken for a ``float`` and stored as one, so that ``learning_rate=1`` and ``1.0`` are one
+    model with one key; a list for a ``tuple``, as JSON gives it, becomes a tuple).
+    """
+
+    def __post_init__(self) -> None:
+        hints = typing.get_type_hints(type(self))
+        for item in fields(self):
+            value = _typed(getattr(self, item.name), hints[item.name], f"{type(self).__name__}.{item.name}")
+            object.__setattr__(self, item.name, value)
+
+    def record(self) -> dict[str, Any]:
+        """The parameters as a JSON-ready dict: what a key hashes and an entry's record stores."""
+        return json.loads(json.dumps(asdict(self)))
+
+
+def _typed(value: Any, hint: Any, where: str) -> Any:
+    """``value`` as type ``hint`` (int, float, bool, str, ``tuple[X, ...]``, ``X | None``) or a TypeError."""
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    if value is None and type(None) in options:
+        return None
+    hint = next(option for option in options if option is not type(None))
+    if typing.get_origin(hint) is tuple and isinstance(value, (list, tuple)):
+        return tuple(_typed(item, typing.get_args(hint)[0], where) for item in value)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint in (int, float, bool, str) and isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
+        return value
+    raise TypeError(f"{where} must be {typing.get_origin(hint) or hint}, got {value!r}: pass a value of that type")
 
 
 @dataclass(frozen=True)
@@ -55,33 +92,40 @@ class Recipe:
     """How to make one trained model.
 
     ``build(params)`` returns a built, untrained ``keras.Model``; ``train(model, params, seed)``
-    trains it in place and returns a ``TrainingRecord``. ``data`` fingerprints the
-    training data (and names, with its key, any other recipe whose model it trains on); the code
-    the key hashes is what ``build`` and ``train`` reach (``code_digest``). ``work(model, params)``,
-    if given, counts the training's arithmetic (a ``ganbook.flops.Work``) for the benchmark and the
-    appendix; it does not change the weights, so it is not part of the key.
+    trains it in place and returns a ``TrainingRecord``; ``params`` is the family's
+    ``RecipeParams``. ``data`` fingerprints the training data (and names, with its key, any other
+    recipe whose model it trains on); the code the key hashes is what ``build`` and ``train``
+    reach (``code_digest``). ``work(model, params)``, if given, counts the training's arithmetic
+    (a ``ganbook.flops.Work``) for the benchmark and the appendix; it does not change the
+    weights, so it is not part of the key.
     """
 
     name: str
-    build: Callable[[Mapping[str, Any]], Any]
-    train: Callable[[Any, Mapping[str, Any], int], TrainingRecord]
-    params: Mapping[str, Any] = field(default_factory=dict)
+    build: Callable[[Any], Any]
+    train: Callable[[Any, Any, int], TrainingRecord]
+    params: RecipeParams
     seed: int = 0
     data: str = ""
-    work: Callable[[Any, Mapping[str, Any]], Any] | None = None
+    work: Callable[[Any, Any], Any] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.params, RecipeParams):
+            raise TypeError(f"recipe {self.name!r}: params must be a RecipeParams dataclass, "
+                            f"got {type(self.params).__name__}")
 
     def with_params(self, **overrides: Any) -> Recipe:
         """A copy with some hyper-parameters (or ``seed``) replaced; unknown names are an error.
 
-        NumPy numbers and arrays become Python numbers and lists (``np.int64(50)`` from an
+        NumPy numbers and arrays become Python numbers and tuples (``np.int64(50)`` from an
         ``np.arange`` loop is ``50``): the same model has the same key whatever the caller passed.
         """
         overrides = {name: plain_value(value) for name, value in overrides.items()}
         seed = overrides.pop("seed", self.seed)
-        unknown = set(overrides) - set(self.params)
+        known = [item.name for item in fields(self.params)]
+        unknown = set(overrides) - set(known)
         if unknown:
-            raise TypeError(f"recipe {self.name!r} has no parameter(s) {sorted(unknown)}; it has {sorted(self.params)}")
-        return Recipe(self.name, self.build, self.train, {**self.params, **overrides}, seed, self.data, self.work)
+            raise TypeError(f"recipe {self.name!r} has no parameter(s) {sorted(unknown)}; it has {sorted(known)}")
+        return replace(self, params=replace(self.params, **overrides), seed=seed)
 
 
 def plain_value(value: Any) -> Any:
@@ -103,7 +147,7 @@ def cache_key(recipe: Recipe) -> str:
         {
             "format": CACHE_FORMAT,
             "name": recipe.name,
-            "params": dict(recipe.params),
+            "params": recipe.params.record(),
             "seed": settings.seeded(recipe.seed),  # the book's seed (GANBOOK_SEED) shifts it
             "data": recipe.data,
             "keras": _keras_version(),
@@ -282,16 +326,26 @@ def _definition(item: Any, roots: frozenset[str]) -> tuple[str, str]:
     top = item.__qualname__.split(".")[0]
     dumped = _dumped(str(path), status.st_mtime_ns, status.st_size, top, modules)
     if dumped is None:  # not a top-level definition of its file (a lambda, say): its own source
-        tree = ast.parse(textwrap.dedent(inspect.getsource(item)))
+        tree = _parse(textwrap.dedent(inspect.getsource(item)))
         return item.__qualname__, _dump(tree, modules)
     return top, dumped
+
+
+# CPython 3.11's parser is not safe in two threads at once (two threads computing keys raised
+# "SystemError: AST constructor recursion depth mismatch" on 3.11.2): one parse at a time.
+_PARSING = threading.Lock()
+
+
+def _parse(source: str) -> ast.Module:
+    with _PARSING:
+        return ast.parse(source)
 
 
 @functools.lru_cache(maxsize=1024)
 def _dumped(path: str, modified_ns: int, size: int, name: str, modules: frozenset[str]) -> str | None:
     """The dump of the top-level definition ``name`` in one version of a file (its time and size
     name the version), or None."""
-    for node in ast.parse(Path(path).read_text(encoding="utf-8")).body:
+    for node in _parse(Path(path).read_text(encoding="utf-8")).body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
             return _dump(node, modules)
     return None

@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ganbook import address, settings
-from ganbook.atomic import atomic_path, sha256_of
+from ganbook.atomic import UnsafeArchive, atomic_path, extract_zip, sha256_of
 
 OFF = "off"
 SITE_FOLDER = "models/"          # where the workflow puts the archives, inside the published site
@@ -189,17 +189,9 @@ def unpack(archive: Path, target: Path) -> None:
     oversized one makes the whole archive untrusted.
     """
     try:
-        with zipfile.ZipFile(archive) as bundle:
-            members = bundle.infolist()
-            names = [member.filename for member in members]
-            if sorted(names) != sorted(ENTRY_FILES):
-                raise FetchError(f"{archive.name} holds {names}, not exactly the entry's files {list(ENTRY_FILES)}")
-            if any((member.external_attr >> 16) & 0o170000 not in (0, 0o100000) for member in members):
-                raise FetchError(f"{archive.name} holds a link or special file")
-            if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
-                raise FetchError(f"{archive.name} unpacks to more than {MAX_UNPACKED_BYTES} bytes")
-            for member in members:
-                (target / member.filename).write_bytes(bundle.read(member))
+        extract_zip(archive, target, names=ENTRY_FILES, max_bytes=MAX_UNPACKED_BYTES)
+    except UnsafeArchive as error:
+        raise FetchError(str(error)) from None
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise FetchError(f"{archive.name} is not a readable zip archive ({error})") from None
 

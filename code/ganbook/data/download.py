@@ -10,12 +10,11 @@ stay empty; the build's pre-training prints these lines).
 from __future__ import annotations
 
 import logging
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from ganbook import atomic, settings
-from ganbook.atomic import atomic_directory
+from ganbook.atomic import UnsafeArchive, atomic_directory, extract_zip
 
 log = logging.getLogger(__package__)  # "ganbook.data": one logger for the whole package
 
@@ -116,22 +115,15 @@ def locate_file(subfolder: str, name: str, known_sha256: str, urls: tuple[str, .
 
 
 def safe_extract(archive: Path, target: Path, check: Callable[[Path], None] | None = None) -> None:
-    """Extract a zip into ``target`` atomically, refusing members that would land outside it.
+    """Extract a zip into ``target`` atomically (``ganbook.atomic.extract_zip``: nothing outside it, no links).
 
     ``check``, when given, is called on the extracted staging folder before it replaces ``target``;
     if it raises, nothing is left behind.
     """
-    target = Path(target)
-    with zipfile.ZipFile(archive) as bundle:
-        with atomic_directory(target) as staging:
-            root = staging.resolve()
-            for member in bundle.infolist():
-                destination = (root / member.filename).resolve()
-                if destination != root and root not in destination.parents:
-                    raise DataError(
-                        f"archive {archive} has a member {member.filename!r} that would be written outside "
-                        f"{target}; refusing to extract it (the archive is corrupt or malicious: delete it)"
-                    )
-            bundle.extractall(root)
-            if check is not None:
-                check(root)
+    with atomic_directory(Path(target)) as staging:
+        try:
+            extract_zip(archive, staging)
+        except UnsafeArchive as error:
+            raise DataError(f"{error}: refusing to extract it (the archive is corrupt or malicious: delete it)") from None
+        if check is not None:
+            check(staging.resolve())

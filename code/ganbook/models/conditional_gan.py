@@ -84,7 +84,7 @@ def build_conditional_dcgan(noise_size: int = 64, width: int = 32,
                             classes: int = MNIST_CLASSES, seed: int = 0,
                             average_decay: float = 0.0,
                             compute_dtype: str = "float32") -> ConditionalGAN:
-    """``ganbook.models.gan.build_dcgan``'s networks, with a label.
+    """``convolutional_gan.build_dcgan``'s networks, with a label.
 
     G: the one-hot label joins the noise at G's input. D: batch
     normalisation after its second convolution; its logit is

@@ -1,4 +1,5 @@
-"""Generative adversarial networks: a GAN on autoencoder codes and small pixel-space DCGANs (MNIST, pets).
+"""Generative adversarial networks: the ``GAN`` model, its losses, and a GAN on autoencoder codes
+(the convolutional GANs on pixels are built in ``ganbook.models.convolutional_gan``).
 
 Both are trained with the losses written on the discriminator's *logits* (numerically stable:
 ``log sigmoid(l) = -softplus(-l)``, ``log(1 - sigmoid(l)) = -softplus(l)``) and the non-saturating
@@ -12,7 +13,7 @@ The minimax game's own generator loss, log(1 - D(G(z))) = -softplus(l_fake), is 
 
 The discriminator's fake input is G(z), never z itself (the talk's defect).
 
-The convolutional GANs and the GANs on codes can compute in bfloat16 with float32 weights
+The GANs can compute in bfloat16 with float32 weights
 (``compute_precision``); their images, codes and logits stay float32.
 """
 
@@ -237,6 +238,8 @@ class GAN(keras.Model):
         weights need their own ("standing statistics", Brock et al., 2019).
         """
         norms = list(_batch_norms(self.generator))
+        if not norms:
+            return  # no statistics to set
         momenta = [norm.momentum for norm in norms]
         for norm in norms:
             norm.momentum = 0.0  # moving statistic := this batch's
@@ -326,94 +329,4 @@ def build_latent_gan(code_size: int = 100, noise_size: int = 100, hidden: tuple[
     gan = GAN(generator, discriminator, noise_size, seed, average_decay=average_decay)
     gan(tf.zeros((1, noise_size)))
     discriminator(tf.zeros((1, code_size)))
-    return gan
-
-
-# Shown in the chapter on generative adversarial networks (book/gan.md).
-def build_dcgan(noise_size: int = 64, width: int = 32, seed: int = 0,
-                average_decay: float = 0.0,
-                discriminator_batch_norm: bool = False,
-                compute_dtype: str = "float32") -> GAN:
-    """A small DCGAN for 28x28 digits, flat 784-pixel images at its ends.
-
-    ``discriminator_batch_norm``: batch normalisation after D's second
-    convolution, as in Radford et al. (2016), whose discriminators normalise
-    every layer but the first. ``average_decay``: see ``GAN``.
-    ``compute_dtype``: see ``compute_precision``.
-    """
-    layers = keras.layers
-    with compute_precision(compute_dtype):
-        generator = keras.Sequential([
-            keras.Input((noise_size,)),
-            layers.Dense(7 * 7 * 2 * width),
-            layers.BatchNormalization(),
-            layers.ReLU(),
-            layers.Reshape((7, 7, 2 * width)),
-            layers.Conv2DTranspose(width, 4, strides=2, padding="same"),
-            layers.BatchNormalization(),
-            layers.ReLU(),
-            layers.Conv2DTranspose(1, 4, strides=2, padding="same"),
-            layers.Reshape((784,)),
-            layers.Activation("sigmoid", dtype="float32"),
-        ], name="generator")
-        normalise = ([layers.BatchNormalization()] if discriminator_batch_norm
-                     else [])
-        discriminator = keras.Sequential([
-            keras.Input((784,)),
-            layers.Reshape((28, 28, 1)),
-            layers.Conv2D(width, 4, strides=2, padding="same"),
-            layers.LeakyReLU(0.2),
-            layers.Conv2D(2 * width, 4, strides=2, padding="same"),
-            *normalise,
-            layers.LeakyReLU(0.2),
-            layers.Flatten(),
-            layers.Dense(1, dtype="float32"),
-        ], name="discriminator")
-    gan = GAN(generator, discriminator, noise_size, seed,
-              average_decay=average_decay)
-    gan(tf.zeros((1, noise_size)))
-    return gan
-
-
-def build_pet_dcgan(size: int = 32, noise_size: int = 100, width: int = 32, seed: int = 0,
-                    compute_dtype: str = "float32") -> GAN:
-    """Generator: dense to (size/8)^2 x 4w maps, three stride-2 transposed convs to size x size x 3 (sigmoid).
-    Discriminator: three stride-2 convs with leaky ReLUs and a linear logit.
-
-    ``seed`` seeds the GAN's noise; the initial weights come from the global seed, which the
-    caller sets (the model cache seeds with the recipe's seed before it builds).
-    ``compute_dtype``: see ``compute_precision``."""
-    if size % 8:
-        raise ValueError(f"size must be divisible by 8, got {size}")
-    start = size // 8
-    layers = keras.layers
-    with compute_precision(compute_dtype):
-        generator = keras.Sequential([
-            keras.Input((noise_size,)),
-            layers.Dense(start * start * 4 * width),
-            layers.BatchNormalization(),
-            layers.ReLU(),
-            layers.Reshape((start, start, 4 * width)),
-            layers.Conv2DTranspose(2 * width, 4, strides=2, padding="same"),
-            layers.BatchNormalization(),
-            layers.ReLU(),
-            layers.Conv2DTranspose(width, 4, strides=2, padding="same"),
-            layers.BatchNormalization(),
-            layers.ReLU(),
-            layers.Conv2DTranspose(3, 4, strides=2, padding="same"),
-            layers.Activation("sigmoid", dtype="float32"),
-        ], name="generator")
-        discriminator = keras.Sequential([
-            keras.Input((size, size, 3)),
-            layers.Conv2D(width, 4, strides=2, padding="same"),
-            layers.LeakyReLU(0.2),
-            layers.Conv2D(2 * width, 4, strides=2, padding="same"),
-            layers.LeakyReLU(0.2),
-            layers.Conv2D(4 * width, 4, strides=2, padding="same"),
-            layers.LeakyReLU(0.2),
-            layers.Flatten(),
-            layers.Dense(1, dtype="float32"),
-        ], name="discriminator")
-    gan = GAN(generator, discriminator, noise_size, seed)
-    gan(tf.zeros((1, noise_size)))
     return gan

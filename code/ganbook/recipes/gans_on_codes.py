@@ -4,8 +4,8 @@ decoded to images by the model whose codes they learn.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,20 +15,34 @@ from ganbook.data.mnist import MNIST_VALIDATION_START
 from ganbook.flops import Work
 from ganbook.models import gan
 from ganbook.train import TrainingRecord
-from ganbook.recipes.common import GAN_COMPUTE_DTYPE, GAN_STEPS_PER_EXECUTION, SNAPSHOT_COUNT, _fit_gan, _gan_work
+from ganbook.recipes.common import (GAN_COMPUTE_DTYPE, GAN_STEPS_PER_EXECUTION, SNAPSHOT_COUNT, GANTraining,
+                                    _fit_gan, _gan_work)
 from ganbook.recipes.autoencoders import _build_vae, autoencoder_recipe, vae_20
 
-def _build_latent_gan(params: Mapping[str, Any]):
-    return gan.build_latent_gan(params["code_size"], params["noise_size"], tuple(params["hidden"]),
-                                average_decay=params["average_decay"],
-                                output_activation=params.get("output_activation", "relu"),
-                                compute_dtype=params["compute_dtype"])
+
+@dataclass(frozen=True, kw_only=True)
+class LatentGANParams(GANTraining):
+    """A ``build_latent_gan`` model: ``noise_size`` -> ``hidden`` -> ``code_size`` codes (through
+    ``output_activation``; None: linear), its generator averaged with ``average_decay``."""
+
+    code_size: int
+    noise_size: int
+    hidden: tuple[int, ...]
+    average_decay: float
+    output_activation: str | None
+    compute_dtype: str
 
 
-def _latent_gan_work(model, params: Mapping[str, Any]) -> Work:
+def _build_latent_gan(params: LatentGANParams):
+    return gan.build_latent_gan(params.code_size, params.noise_size, params.hidden,
+                                average_decay=params.average_decay, output_activation=params.output_activation,
+                                compute_dtype=params.compute_dtype)
+
+
+def _latent_gan_work(model, params: LatentGANParams) -> Work:
     """A GAN's work on the codes, and the autoencoder's encoder (one 784 x code layer) once over the images."""
     work = _gan_work(MNIST_VALIDATION_START)(model, params)
-    return Work(work.step_flops, work.examples, MNIST_VALIDATION_START * 2.0 * 784 * params["code_size"])
+    return Work(work.step_flops, work.examples, MNIST_VALIDATION_START * 2.0 * 784 * params.code_size)
 
 
 def autoencoder_codes() -> np.ndarray:
@@ -38,7 +52,7 @@ def autoencoder_codes() -> np.ndarray:
     return ae.encoder.predict(data.flatten(mnist.train.x), batch_size=4096, verbose=0)
 
 
-def _train_latent_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+def _train_latent_gan(model, params: LatentGANParams, seed: int) -> TrainingRecord:
     """Train on the autoencoder codes of the first 50,000 training images."""
     codes = autoencoder_codes()
     model.set_code_scale(codes)
@@ -53,16 +67,16 @@ def latent_gan() -> Recipe:
     # mean log-likelihood on validation images 1,000-9,999, nats +- s.e.): as chosen 167.6 +- 1.5;
     # noise 100 166.1 +- 1.5 (no better, and dearer); learning rate 2e-4 111.5 +- 1.5; no
     # average 119.5 +- 1.6. The 25 epochs are the build's budget.
-    params = dict(code_size=100, noise_size=32, hidden=[512, 512], epochs=25, batch_size=128,
-                  learning_rate=1e-3, average_decay=0.9997, jit_compile=False,
-                  steps_per_execution=GAN_STEPS_PER_EXECUTION, snapshot_count=SNAPSHOT_COUNT,
-                  compute_dtype=GAN_COMPUTE_DTYPE)
+    params = LatentGANParams(code_size=100, noise_size=32, hidden=(512, 512), output_activation="relu", epochs=25,
+                             batch_size=128, learning_rate=1e-3, average_decay=0.9997, jit_compile=False,
+                             steps_per_execution=GAN_STEPS_PER_EXECUTION, snapshot_count=SNAPSHOT_COUNT,
+                             compute_dtype=GAN_COMPUTE_DTYPE)
     return Recipe("latent-gan", _build_latent_gan, _train_latent_gan, params, seed=0,
                   data=f"autoencoder-{cache_key(autoencoder_recipe())}",
                   work=_latent_gan_work)
 
 
-def _train_vae_latent_gan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+def _train_vae_latent_gan(model, params: LatentGANParams, seed: int) -> TrainingRecord:
     """Train on the 20-d VAE's posterior means for the first 50,000 training images (binarised once)."""
     vae_model = load_or_train(vae_20()).model
     codes, _ = latent.training_codes(vae_model)
@@ -71,7 +85,7 @@ def _train_vae_latent_gan(model, params: Mapping[str, Any], seed: int) -> Traini
     return TrainingRecord(history=_fit_gan(model, codes, params))
 
 
-def _vae_latent_gan_work(model, params: Mapping[str, Any]) -> Work:
+def _vae_latent_gan_work(model, params: LatentGANParams) -> Work:
     """A GAN's work on the codes, and the VAE's encoder once over the images."""
     work = _gan_work(MNIST_VALIDATION_START)(model, params)
     vae_model = _build_vae(vae_20().params)  # untrained: only its layer shapes count
@@ -83,7 +97,7 @@ def vae_latent_gan() -> Recipe:
     """The latent GAN's recipe pointed at the 20-d VAE's codes (the means of q(z | x)), decoded by its decoder."""
     # Tuned on: nothing beyond the latent GAN's (validation-checked) settings.
     # A linear output layer: the autoencoder's codes are ReLU outputs, the VAE's means take either sign.
-    params = {**latent_gan().params, "code_size": 20, "output_activation": None}
+    params = dataclasses.replace(latent_gan().params, code_size=20, output_activation=None)
     return Recipe("vae-latent-gan", _build_latent_gan, _train_vae_latent_gan, params, seed=0,
                   data=f"vae-20-{cache_key(vae_20())}",
                   work=_vae_latent_gan_work)

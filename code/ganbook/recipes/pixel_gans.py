@@ -5,7 +5,8 @@ class-conditional DCGAN.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -14,15 +15,34 @@ from ganbook import data, evaluation, flops
 from ganbook.cache import Recipe, cache_key, load_or_train, seed_everything
 from ganbook.data.mnist import MNIST_VALIDATION_START
 from ganbook.flops import Work
-from ganbook.models import conditional_gan, gan
+from ganbook.models import conditional_gan, convolutional_gan
 from ganbook.train import TrainingRecord
-from ganbook.recipes.common import GAN_COMPUTE_DTYPE, SNAPSHOT_COUNT, _fit_gan, _gan_work
+from ganbook.recipes.common import GAN_COMPUTE_DTYPE, SNAPSHOT_COUNT, GANTraining, _fit_gan, _gan_work, narrowed
 from ganbook.recipes.classifiers import _build_cnn, cnn_judge
 
-def _build_dcgan(params: Mapping[str, Any]):
-    return gan.build_dcgan(params["noise_size"], params["width"], average_decay=params["average_decay"],
-                           discriminator_batch_norm=params["discriminator_batch_norm"],
-                           compute_dtype=params["compute_dtype"])
+
+@dataclass(frozen=True, kw_only=True)
+class PixelGANParams(GANTraining):
+    """A convolutional GAN on 28 x 28 digits: ``noise_size``-d noise, ``width`` filters in G's last
+    and D's first convolution, the generator averaged with ``average_decay`` (0: not averaged)."""
+
+    noise_size: int
+    width: int
+    average_decay: float
+    compute_dtype: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DCGANParams(PixelGANParams):
+    """The unconditional DCGAN's, which may leave out D's batch normalisation."""
+
+    discriminator_batch_norm: bool
+
+
+def _build_dcgan(params: DCGANParams):
+    return convolutional_gan.build_dcgan(params.noise_size, params.width, average_decay=params.average_decay,
+                                         discriminator_batch_norm=params.discriminator_batch_norm,
+                                         compute_dtype=params.compute_dtype)
 
 
 # The judge's scores during training: as many samples as the comparison chapter's, from their own noise seed.
@@ -54,20 +74,20 @@ def _judged_mnist(seed: int):
     return mnist, judge_scorer(judge, data.flatten(mnist.validation.x))
 
 
-def _train_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+def _train_dcgan(model, params: DCGANParams, seed: int) -> TrainingRecord:
     """Train on the first 50,000 training images (pixels in [0, 1]), scored by the judge (``_judged_mnist``)."""
     mnist, score = _judged_mnist(seed)
     return TrainingRecord(history=_fit_gan(model, data.flatten(mnist.train.x), params, score=score))
 
 
-def _dcgan_work(model, params: Mapping[str, Any]) -> Work:
+def _dcgan_work(model, params: PixelGANParams) -> Work:
     """The GAN's steps, and the judge's passes over its samples at every scored epoch (live and, if
     there is one, averaged generator: ``ganbook.train.ScoredEpochs`` scores a GAN without an
     average once)."""
     work = _gan_work(MNIST_VALIDATION_START)(model, params)
     judge = flops.forward_flops(_build_cnn(cnn_judge().params))
-    generators = 2 if params["average_decay"] else 1
-    judged = generators * JUDGED_SAMPLES * len(params["score_epochs"])
+    generators = 2 if params.average_decay else 1
+    judged = generators * JUDGED_SAMPLES * len(params.score_epochs)
     return Work(work.step_flops, work.examples, judged * (judge + flops.forward_flops(model.generator)))
 
 
@@ -77,7 +97,7 @@ def _dcgan_work(model, params: Mapping[str, Any]) -> Work:
 # one still improves (a 12-epoch run, twice the training time, reached a validation Fréchet
 # distance of 11.2 against 20.2 after 4 epochs), and the chapter says that it was stopped early.
 DCGAN_EPOCHS = 6
-DCGAN_SCORE_EPOCHS = [1, 2, 4, 6]
+DCGAN_SCORE_EPOCHS = (1, 2, 4, 6)
 # The ablation: shorter runs without some of the stabilisers, scored after the same epochs as the full one.
 ABLATION_EPOCHS = 2
 
@@ -85,10 +105,10 @@ ABLATION_EPOCHS = 2
 def dcgan() -> Recipe:
     """A small convolutional GAN in pixel space, its generator averaged, scored by the judge as it trains."""
     # Tuned on: the judge's Fréchet distance to the validation digits, in 2- to 6-epoch runs (book/gan.md).
-    params = dict(noise_size=64, width=32, discriminator_batch_norm=True, average_decay=0.995, epochs=DCGAN_EPOCHS,
-                  batch_size=128, learning_rate=1e-3, jit_compile=False, steps_per_execution=8,
-                  snapshot_count=SNAPSHOT_COUNT, score_epochs=DCGAN_SCORE_EPOCHS,
-                  compute_dtype=GAN_COMPUTE_DTYPE)
+    params = DCGANParams(noise_size=64, width=32, discriminator_batch_norm=True, average_decay=0.995,
+                         epochs=DCGAN_EPOCHS, batch_size=128, learning_rate=1e-3, jit_compile=False,
+                         steps_per_execution=8, snapshot_count=SNAPSHOT_COUNT, score_epochs=DCGAN_SCORE_EPOCHS,
+                         compute_dtype=GAN_COMPUTE_DTYPE)
     return Recipe("dcgan", _build_dcgan, _train_dcgan, params, seed=0,
                   data=f"{data.mnist_fingerprint()}, judged by cnn-judge-{cache_key(cnn_judge())}",
                   work=_dcgan_work)
@@ -97,8 +117,8 @@ def dcgan() -> Recipe:
 def _dcgan_ablation(name: str, **changes: Any) -> Recipe:
     """The DCGAN's recipe with ``changes``, trained for ``ABLATION_EPOCHS`` and scored as often as the full run."""
     full = dcgan()
-    epochs = [e for e in full.params["score_epochs"] if e <= ABLATION_EPOCHS]
-    params = {**full.params, **changes, "epochs": ABLATION_EPOCHS, "score_epochs": epochs}
+    epochs = tuple(e for e in full.params.score_epochs if e <= ABLATION_EPOCHS)
+    params = dataclasses.replace(full.params, **changes, epochs=ABLATION_EPOCHS, score_epochs=epochs)
     return dataclasses.replace(full, name=name, params=params)
 
 
@@ -115,13 +135,13 @@ def dcgan_paper() -> Recipe:
     return _dcgan_ablation("dcgan-paper", learning_rate=2e-4, average_decay=0.0)
 
 
-def _build_conditional_dcgan(params: Mapping[str, Any]):
-    return conditional_gan.build_conditional_dcgan(params["noise_size"], params["width"],
-                                                   average_decay=params["average_decay"],
-                                                   compute_dtype=params["compute_dtype"])
+def _build_conditional_dcgan(params: PixelGANParams):
+    return conditional_gan.build_conditional_dcgan(params.noise_size, params.width,
+                                                   average_decay=params.average_decay,
+                                                   compute_dtype=params.compute_dtype)
 
 
-def _train_conditional_dcgan(model, params: Mapping[str, Any], seed: int) -> TrainingRecord:
+def _train_conditional_dcgan(model, params: PixelGANParams, seed: int) -> TrainingRecord:
     """``_train_dcgan`` on labelled images: the first 50,000 training images with their labels,
     p(y) their class frequencies; the judge scores images drawn with labels from p(y)."""
     mnist, score = _judged_mnist(seed)
@@ -133,8 +153,7 @@ def _train_conditional_dcgan(model, params: Mapping[str, Any], seed: int) -> Tra
 def dcgan_conditional() -> Recipe:
     """The DCGAN's recipe with a label: G draws (y, x), D judges (x, y); as many epochs."""
     # Tuned on: nothing beyond the DCGAN's settings; its length was checked on validation scores.
-    params = dict(dcgan().params)
-    del params["discriminator_batch_norm"]  # always on here
+    params = narrowed(dcgan().params, PixelGANParams)  # D always normalises here
     return Recipe("dcgan-conditional", _build_conditional_dcgan, _train_conditional_dcgan, params, seed=0,
                   data=f"{data.mnist_fingerprint()} with labels, judged by cnn-judge-{cache_key(cnn_judge())}",
                   work=_dcgan_work)
