@@ -28,15 +28,11 @@ done
 "$PY" -m ganbook.pretrain --check
 
 # Jupyter Book re-executes a chapter only when its code cells change. A chapter's outputs also
-# depend on the package (a recipe's hyper-parameters, a metric's code), so when the package source
-# changed since the last build, forget the executed notebooks: every chapter runs again, and each
-# model still comes from the model cache unless its own recipe or code changed.
-package_hash=$(ganbook_hash code/ganbook)
-stamp=_build/.ganbook-package-hash
-if [ -d _build/.jupyter_cache ] && [ "$(cat "$stamp" 2>/dev/null)" != "$package_hash" ]; then
-  echo "the ganbook package changed since the last build: re-executing every chapter"
-  rm -rf _build/.jupyter_cache
-fi
+# depend on the package code it calls and on the models it loads: ganbook.rebuild forgets the
+# cached execution of each chapter whose key (that code and those models' keys) changed since the
+# last clean build, so that it runs again, and no other; each model still comes from the model
+# cache unless its own recipe or code changed.
+"$PY" -m ganbook.rebuild forget-changed _build
 
 # Sphinx's saved environment does not repeat an earlier run's warnings: after a build that failed
 # or was stopped, a rerun would re-read nothing and report success. So a build that did not end
@@ -86,7 +82,7 @@ if [ "${GANBOOK_SKIP_PDF:-0}" = "1" ]; then export GANBOOK_PDF_LINK=0; else expo
 run jupyter-book build . -W -n --keep-going
 wait "$pretrain_pid"
 "$PY" scripts/built_pages.py check _build/html
-echo "$package_hash" > "$stamp"
+"$PY" -m ganbook.rebuild remember _build
 echo "HTML built in $(( $(date +%s) - start )) s (model training included): $(pwd)/_build/html/index.html"
 
 if [ "${GANBOOK_SKIP_PDF:-0}" = "1" ]; then

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ganbook import spread
+from ganbook import results, spread
 
 
 def glue_entry(key: str, text: str) -> dict:
@@ -60,3 +60,21 @@ def test_the_command_writes_both_files(tmp_path, monkeypatch):
                  "--out", str(tmp_path / "spread.json")])
     summary = json.loads((tmp_path / "spread.json").read_text())
     assert summary["numbers"]["gan"]["fid"]["mean"] == 14.5
+
+
+def test_collect_keeps_the_headline_numbers_the_chapters_recorded(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    write_build(tmp_path / "build", {"fid": "14.5"})
+    results.record("chap-gan", "DCGAN: Fréchet distance", 14.49, digits=1)
+    build = spread.collect(tmp_path / "build")
+    assert build["headline"] == {"chap-gan": {"DCGAN: Fréchet distance": {"value": 14.49, "unit": "", "digits": 1}}}
+
+
+def test_headline_rows_give_mean_sd_and_each_seeds_value_with_the_recorded_digits_and_unit():
+    builds = [{"commit": "abc", "seed": seed, "numbers": {},
+               "headline": {"chap-gan": {"accuracy": {"value": value, "unit": "%", "digits": 1}}}}
+              for seed, value in ((0, 97.0), (1, 98.0), (2, 99.0))]
+    summary = spread.summarise(builds)
+    assert summary["headline"]["chap-gan"]["accuracy"]["sd"] == 1.0
+    assert spread.headline_rows(summary, "chap-gan") == [["accuracy", "98.0 ± 1.00 % (97.0, 98.0, 99.0)"]]
+    assert spread.headline_rows(summary, "chap-vae") == []

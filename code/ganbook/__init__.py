@@ -2,8 +2,8 @@
 
 Module map (arrows: every ganbook module each one imports, anywhere in it; none: it imports none;
 tests/test_module_map.py checks both, and that no import circle closes; nothing imports the
-chapters or tests, and only chapters, the commands ``bench``, ``pretrain`` and ``publish``, and
-tests import ``zoo``):
+chapters or tests, and only chapters, the commands ``bench``, ``pretrain``, ``publish`` and
+``rebuild``, and tests import ``zoo``):
 
 - ``settings``  where data and caches live; quiet TensorFlow start-up (imported first).
 - ``atomic``    write-then-rename for files and folders; a file's SHA-256.
@@ -67,8 +67,12 @@ tests import ``zoo``):
                 the order the chapters need them                     -> settings, machine, cache, zoo
 - ``publish``   ``python -m ganbook.publish FOLDER``: the cache's current entries, packed for the
                 published site                                                -> cache, remote, zoo
-- ``spread``    ``python -m ganbook.spread``: the glued numbers of builds with different seeds
-                (``GANBOOK_SEED``), collected and summarised (mean, s.d., range)  -> settings, atomic
+- ``rebuild``   ``python -m ganbook.rebuild``: which chapters a rebuild executes again (each chapter's
+                key: the package code its cells reach and the models it names)
+                                                        -> codekeys, machine, zoo, atomic
+- ``spread``    ``python -m ganbook.spread``: the glued and headline numbers of builds with different
+                seeds (``GANBOOK_SEED``), collected and summarised (mean, s.d., range), and the
+                appendix's rows of them                              -> settings, atomic, results
 
 Importing ``ganbook`` sets ``TF_CPP_MIN_LOG_LEVEL`` and ``TF_ENABLE_ONEDNN_OPTS`` (oneDNN on:
 measured faster), so that TensorFlow, when a submodule imports it, starts without its start-up

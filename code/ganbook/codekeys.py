@@ -187,14 +187,14 @@ def _is_project(module_name: str, roots: frozenset[str]) -> bool:
     return module_name.split(".")[0] in roots and not module_name.startswith(NOT_MODEL_CODE)
 
 
-def _constant(value: Any) -> bool:
+def is_constant(value: Any) -> bool:
     """Whether a value is an immutable constant that hashes the same in every process: numbers,
     strings, and tuples and frozensets of them. (A list or dict may change as the program runs, a
     counter say, and is not hashed; functions held in one are followed.)"""
     if isinstance(value, _PLAIN):
         return True
     if isinstance(value, (tuple, frozenset)):
-        return all(_constant(item) for item in value)
+        return all(is_constant(item) for item in value)
     return False
 
 
@@ -268,7 +268,7 @@ def reachable(*starts: Callable) -> tuple[list[Any], dict[str, Any]]:
             value = _unwrap(value)
             if inspect.isfunction(value) or inspect.isclass(value):
                 todo.append(value)
-            elif _constant(value) and _is_project(where.partition(":")[0], roots) and not _dunder(where):
+            elif is_constant(value) and _is_project(where.partition(":")[0], roots) and not _dunder(where):
                 if where.endswith("()"):  # a closure's or a default's value: all of them, in order
                     values.setdefault(where, []).append(value)
                 else:

@@ -1,12 +1,14 @@
 """The spread of the book's numbers across builds with different seeds (``GANBOOK_SEED``).
 
-    python -m ganbook.spread collect _build/jupyter_execute --out seed-0.json
+    GANBOOK_SEED=0 python -m ganbook.spread collect _build/jupyter_execute --out seed-0.json
     python -m ganbook.spread summarise seed-0.json seed-1.json seed-2.json --out spread.json
 
 ``collect`` reads every number a build glued into its prose (myst-nb writes them beside each executed
-notebook as ``<chapter>.glue.json``) with the build's commit and book seed; ``summarise`` combines
-several such files, from builds of one commit with different seeds, into each number's mean,
-standard deviation and range. A claim that orders two noisy numbers needs a gap of several such
+notebook as ``<chapter>.glue.json``) and every headline number its chapters recorded
+(``ganbook.results``, in the build's cache folder), with the build's commit and book seed (run it
+with the build's ``GANBOOK_SEED`` and ``GANBOOK_CACHE_DIR``); ``summarise`` combines several such
+files, from builds of one commit with different seeds, into each number's mean, standard deviation
+and range. A claim that orders two noisy numbers needs a gap of several such
 standard deviations; the reproducibility appendix shows the summary as a measurement of its own.
 """
 
@@ -20,7 +22,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from ganbook import settings
+from ganbook import results, settings
 from ganbook.atomic import atomic_path
 
 GLUE_SUFFIX = ".glue.json"
@@ -49,11 +51,17 @@ def _commit(folder: Path) -> str:
 
 
 def collect(executed: Path) -> dict:
-    """One build's measurement: its commit, its book seed and its glued numbers."""
+    """One build's measurement: its commit, its book seed, its glued and its headline numbers."""
     numbers = glued_numbers(executed)
     if not numbers:
         raise FileNotFoundError(f"no glued numbers under {executed}: pass a build's _build/jupyter_execute folder")
-    return {"commit": _commit(Path(executed)), "seed": settings.book_seed(), "numbers": numbers}
+    return {"commit": _commit(Path(executed)), "seed": settings.book_seed(), "numbers": numbers,
+            "headline": results.load_all()}
+
+
+def _spread(values: list[float]) -> dict:
+    return {"mean": statistics.fmean(values), "sd": statistics.stdev(values), "min": min(values),
+            "max": max(values), "values": values}
 
 
 def summarise(builds: Sequence[dict]) -> dict:
@@ -69,10 +77,32 @@ def summarise(builds: Sequence[dict]) -> dict:
         keys = set.intersection(*(set(build["numbers"].get(chapter, {})) for build in builds))
         summary[chapter] = {}
         for key in sorted(keys):
-            values = [build["numbers"][chapter][key] for build in builds]
-            summary[chapter][key] = {"mean": statistics.fmean(values), "sd": statistics.stdev(values),
-                                     "min": min(values), "max": max(values), "values": values}
-    return {"commit": commits.pop(), "seeds": seeds, "numbers": summary}
+            summary[chapter][key] = _spread([build["numbers"][chapter][key] for build in builds])
+    return {"commit": commits.pop(), "seeds": seeds, "numbers": summary, "headline": _headline_spread(builds)}
+
+
+def _headline_spread(builds: Sequence[dict]) -> dict:
+    """Each headline number's spread (with its unit and digits), where every build recorded it."""
+    recorded = [build.get("headline", {}) for build in builds]
+    summary = {}
+    for chapter in sorted(set().union(*recorded)):
+        names = set.intersection(*(set(one.get(chapter, {})) for one in recorded))
+        summary[chapter] = {name: {**_spread([one[chapter][name]["value"] for one in recorded]),
+                                   "unit": recorded[0][chapter][name]["unit"],
+                                   "digits": recorded[0][chapter][name]["digits"]}
+                            for name in sorted(names)}
+    return summary
+
+
+def headline_rows(summary: dict, chapter: str) -> list[list[str]]:
+    """[quantity, "mean ± s.d. (each seed's value)"] for each headline number ``chapter`` recorded."""
+    rows = []
+    for name, entry in summary["headline"].get(chapter, {}).items():
+        digits = entry["digits"]
+        each = ", ".join(f"{value:.{digits}f}" for value in entry["values"])
+        rows.append([name, f"{entry['mean']:.{digits}f} ± {entry['sd']:.{digits + 1}f} {entry['unit']}".rstrip()
+                     + f" ({each})"])
+    return rows
 
 
 def _write(data: dict, out: Path) -> None:

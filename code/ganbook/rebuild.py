@@ -1,0 +1,202 @@
+"""Which chapters a rebuild executes again: those whose code, or whose models, changed.
+
+    python -m ganbook.rebuild forget-changed _build   # before jupyter-book: forget what changed
+    python -m ganbook.rebuild remember _build         # after a clean build: keep the chapters' keys
+
+jupyter-cache executes a chapter again only when its code cells change, and Sphinx reads a
+chapter again only when its source (or a file it includes) changed. But a chapter's outputs also
+depend on the package code its cells call and on the models it loads. A chapter's key hashes
+both, found as a model's key is found (``ganbook.codekeys``): the code that the package names in
+its cells reach (``metrics.parzen_evaluation`` and everything that calls), the module-level
+constants they read, and the cache key of every model whose recipe name the cells mention (all
+models for a chapter that lists them, ``zoo.names()``). A chapter that reports the other
+chapters' cell times (``machine.cell_seconds``) also hashes their keys, and one whose front
+matter says ``execution_mode: force`` runs in every build anyway.
+
+``forget-changed`` compares each chapter's key with the one stored after the last clean build
+and, for a chapter whose key differs, removes its cached execution and its saved doctree, so
+that Sphinx reads it again and myst-nb executes it; ``remember`` stores the keys (beside
+jupyter-cache's database, so that the two are forgotten together). Editing a function that one
+chapter calls then re-executes that chapter and no other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import importlib
+import inspect
+import json
+import re
+import sys
+import types
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from ganbook import codekeys, machine, zoo
+from ganbook.atomic import atomic_path
+
+BOOK_FOLDER = "book"
+KEYS_FILE = "ganbook-chapter-keys.json"  # in _build/.jupyter_cache, beside jupyter-cache's database
+PENDING_FILE = ".ganbook-chapter-keys.pending.json"  # in _build: the keys of the build under way
+PACKAGES = ("ganbook",)  # whose code a chapter key follows (the tests add a package of their own)
+# A MyST notebook's code cells; the package parses them itself, so that it needs no myst-nb.
+_CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+_FORCED = re.compile(r"^\s*execution_mode:\s*force\s*$", re.MULTILINE)
+
+
+def code_cells(text: str) -> list[str]:
+    """The code of each code cell of a MyST notebook, its cell options (``:tags:`` lines) and
+    IPython's ``%`` and ``!`` lines left out."""
+    cells = []
+    for body in _CODE_CELL.findall(text):
+        lines = body.splitlines()
+        if lines and lines[0].strip() == "---":  # options as a YAML block
+            end = lines.index("---", 1) if "---" in lines[1:] else 0
+            lines = lines[end + 1:]
+        cells.append("\n".join(line for line in lines
+                               if not line.lstrip().startswith((":", "%", "!"))))
+    return cells
+
+
+def _bound_names(tree: ast.AST) -> dict[str, object]:
+    """The names the cells bind to the package's modules and objects by ``import``."""
+    bound = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                top = alias.name.split(".")[0]
+                if top in PACKAGES:
+                    module = importlib.import_module(alias.name)  # ``import ganbook.x`` binds ``ganbook``
+                    bound[alias.asname or top] = module if alias.asname else importlib.import_module(top)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in PACKAGES:
+            module = importlib.import_module(node.module)
+            for alias in node.names:
+                value = getattr(module, alias.name, None)
+                if value is None:  # a submodule not imported by its package
+                    value = importlib.import_module(f"{node.module}.{alias.name}")
+                bound[alias.asname or alias.name] = value
+    return bound
+
+
+def _used(tree: ast.AST, bound: dict[str, object]) -> Iterator[tuple[str, object]]:
+    """(name, object) for each package object the cells use: a bound name, or ``module.attribute``
+    (also ``package.module.attribute``)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in bound:
+            yield node.id, bound[node.id]
+        elif isinstance(node, ast.Attribute):
+            chain, inner = [node.attr], node.value
+            while isinstance(inner, ast.Attribute):
+                chain.append(inner.attr)
+                inner = inner.value
+            if isinstance(inner, ast.Name) and inner.id in bound:
+                value, where = bound[inner.id], inner.id
+                for attribute in reversed(chain):
+                    if not isinstance(value, types.ModuleType) or not hasattr(value, attribute):
+                        break
+                    value, where = getattr(value, attribute), f"{where}.{attribute}"
+                    yield where, value
+
+
+def _recipe_names(tree: ast.AST) -> set[str]:
+    known = set(zoo.names())
+    strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    return strings & known
+
+
+def chapter_key(text: str, others: dict[str, str] | None = None) -> str:
+    """The key of one chapter (its MyST source ``text``): see the module docstring. ``others``: the
+    other chapters' keys, hashed too when the chapter reports their cell times."""
+    tree = ast.parse("\n".join(code_cells(text)))
+    used = dict(_used(tree, _bound_names(tree)))
+    starts = [value for value in used.values() if inspect.isfunction(value) or inspect.isclass(value)]
+    constants = {name: repr(value) for name, value in used.items() if codekeys.is_constant(value)}
+    models = set(zoo.names()) if used.get("zoo.names") is zoo.names else _recipe_names(tree)
+    digest = hashlib.sha256()
+    digest.update(codekeys.code_digest(*starts).encode() if starts else b"")
+    digest.update(json.dumps(constants, sort_keys=True).encode())
+    for name in sorted(models):
+        digest.update(f"{name}={codekeys.cache_key(zoo.recipe(name))}".encode())
+    if used.get("machine.cell_seconds") is machine.cell_seconds and others:
+        digest.update(json.dumps(others, sort_keys=True).encode())
+    return digest.hexdigest()[:24]
+
+
+def chapter_keys(root: Path) -> dict[str, str]:
+    """{docname: key} for every chapter under ``root/book``; a forced chapter's key is None (see above)."""
+    sources = {f"{BOOK_FOLDER}/{path.stem}": path.read_text(encoding="utf-8")
+               for path in sorted((Path(root) / BOOK_FOLDER).glob("*.md"))}
+    keys = {name: chapter_key(text) for name, text in sources.items()
+            if not _FORCED.search(text) and "machine.cell_seconds" not in text}
+    for name, text in sources.items():
+        if name not in keys and not _FORCED.search(text):
+            keys[name] = chapter_key(text, others=dict(keys))
+    return {name: keys.get(name) for name in sources}
+
+
+def changed(stored: dict[str, str | None], current: dict[str, str | None]) -> list[str]:
+    """The chapters to execute again: a key that differs from the stored one, is new, or is None (forced)."""
+    return sorted(name for name, key in current.items() if key is None or stored.get(name) != key)
+
+
+def forget(build: Path, docnames: Sequence[str]) -> None:
+    """Remove the cached executions and saved doctrees of ``docnames`` (Sphinx then reads them again)."""
+    build = Path(build)
+    for name in docnames:
+        (build / ".doctrees" / f"{name}.doctree").unlink(missing_ok=True)
+    cache_folder = build / ".jupyter_cache"
+    if not cache_folder.is_dir():
+        return
+    from jupyter_cache import get_cache  # a book dependency: only a build that has a cache calls this
+
+    cache = get_cache(cache_folder)
+    suffixes = tuple(f"/{name}.md" for name in docnames)
+    for record in cache.list_cache_records():
+        if str(record.uri).endswith(suffixes):
+            cache.remove_cache(record.pk)
+
+
+def forget_changed(build: Path, root: Path) -> list[str]:
+    """Forget every chapter whose key changed since the last clean build; keep the new keys as pending."""
+    build = Path(build)
+    current = chapter_keys(root)
+    stored_path = build / ".jupyter_cache" / KEYS_FILE
+    stored = json.loads(stored_path.read_text()) if stored_path.is_file() else {}
+    again = changed(stored, current) if (build / ".jupyter_cache").is_dir() else []
+    forget(build, again)
+    build.mkdir(parents=True, exist_ok=True)
+    _write(build / PENDING_FILE, current)
+    return again
+
+
+def remember(build: Path) -> None:
+    """After a clean build: the pending keys become the stored ones."""
+    build = Path(build)
+    pending = build / PENDING_FILE
+    if pending.is_file() and (build / ".jupyter_cache").is_dir():
+        _write(build / ".jupyter_cache" / KEYS_FILE, json.loads(pending.read_text()))
+        pending.unlink()
+
+
+def _write(path: Path, data: dict) -> None:
+    with atomic_path(path, suffix=".json") as temporary:
+        temporary.write_text(json.dumps(data, indent=1, sort_keys=True))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m ganbook.rebuild", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("forget-changed", "remember"))
+    parser.add_argument("build", type=Path, help="the book's _build folder")
+    parser.add_argument("--root", type=Path, default=machine.REPO, help="the repository (default: this one)")
+    arguments = parser.parse_args(argv)
+    if arguments.command == "remember":
+        remember(arguments.build)
+        return
+    for name in forget_changed(arguments.build, arguments.root):
+        print(f"{name}: its code or its models changed since the last build: executing it again", file=sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
