@@ -31,8 +31,9 @@ done
 # depend on the package code it calls and on the models it loads: ganbook.rebuild forgets the
 # cached execution of each chapter whose key (that code and those models' keys) changed since the
 # last clean build, so that it runs again, and no other; each model still comes from the model
-# cache unless its own recipe or code changed.
-"$PY" -m ganbook.rebuild forget-changed _build
+# cache unless its own recipe or code changed. A chapter with no cached execution is taken from
+# the published site when it holds the chapter's execution under the same key (like the models).
+"$PY" -m ganbook.rebuild prepare _build
 
 # Sphinx's saved environment does not repeat an earlier run's warnings: after a build that failed
 # or was stopped, a rerun would re-read nothing and report success. So a build that did not end

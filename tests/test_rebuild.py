@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
 import sys
 
 import pytest
@@ -28,9 +29,12 @@ def tripled(x):
 '''
 
 
+KERNEL = "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n"
+
+
 def chapter(*cells: str, front: str = "") -> str:
     body = "".join(f"```{{code-cell}} ipython3\n:tags: [remove-input]\n{cell}\n```\n\nProse.\n\n" for cell in cells)
-    return f"---\n{front}---\n\n# A chapter\n\n{body}"
+    return f"---\n{KERNEL}{front}---\n\n# A chapter\n\n{body}"
 
 
 @pytest.fixture
@@ -122,3 +126,50 @@ def test_forget_removes_the_cached_executions_of_the_named_chapters_only(tmp_pat
         cache.cache_notebook_bundle(CacheBundleIn(notebook, str(tmp_path / "book" / f"{name}.md")), check_validity=False)
     rebuild.forget(build, ["book/first"])
     assert [record.uri.rsplit("/", 1)[1] for record in cache.list_cache_records()] == ["second.md"]
+
+
+def _myst_notebook(path):
+    read = pytest.importorskip("myst_nb.core.read")
+    return read.read_myst_markdown_notebook(path.read_text())
+
+
+def test_a_published_execution_is_taken_under_its_key_and_matched_by_jupyter_cache(project, tmp_path, monkeypatch):
+    """The publisher packs its executed first chapter; a reader's first build takes it, with its
+    cells' times, and executes the second (not published); after an edit to the code the first
+    calls, its key is another and nothing is taken."""
+    jupyter_cache = pytest.importorskip("jupyter_cache")
+    from jupyter_cache.base import CacheBundleIn
+
+    from ganbook import machine, remote
+    from tests.serving import serving
+
+    published = tmp_path / "publisher"
+    cache = jupyter_cache.get_cache(published / ".jupyter_cache")
+    executed = _myst_notebook(project / "book" / "first.md")
+    nbformat = pytest.importorskip("nbformat")
+    called = next(cell for cell in executed.cells if cell.source == "helpers.doubled(4)")
+    called.outputs = [nbformat.v4.new_output("stream", name="stdout", text="8\n")]
+    cache.cache_notebook_bundle(CacheBundleIn(executed, str(project / "book" / "first.md"),
+                                              data={"execution_seconds": 1.5}), check_validity=False)
+    keys = rebuild.chapter_keys(project)
+    (published / ".jupyter_cache" / rebuild.KEYS_FILE).write_text(json.dumps(keys))
+    timed = {machine.source_key(called.source): 0.25}
+    (published / ".jupyter_cache" / rebuild.CELL_SECONDS_FILE).write_text(json.dumps(timed))
+    folders = rebuild.chapter_folders(published, project, tmp_path / "folders")
+    assert [folder.name for folder in folders] == [rebuild.entry_name("book/first", keys["book/first"])]
+    remote.pack([], tmp_path / "site", folders)
+
+    reader = project / "_build"
+    with serving(tmp_path / "site") as url:
+        monkeypatch.setenv("GANBOOK_MODELS_URL", url)
+        assert rebuild.prepare(reader, project) == ([], ["book/first"])
+        taken = jupyter_cache.get_cache(reader / ".jupyter_cache")
+        record = taken.match_cache_notebook(_myst_notebook(project / "book" / "first.md"))
+        assert record.data["execution_seconds"] == 1.5
+        cells = taken.get_cache_bundle(record.pk).nb.cells
+        assert next(cell for cell in cells if cell.source == called.source).outputs[0]["text"] == "8\n"
+        assert json.loads((reader / ".jupyter_cache" / rebuild.CELL_SECONDS_FILE).read_text()) == timed
+
+        shutil.rmtree(reader)
+        (project / "chapterpkg" / "helpers.py").write_text(HELPERS.replace("SCALE * x", "SCALE * x + 1"))
+        assert rebuild.prepare(reader, project) == ([], []), "another key: the published run is not this code's"

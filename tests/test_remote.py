@@ -315,7 +315,7 @@ def test_the_publish_command_packs_the_registrys_current_entries_into_the_folder
     cache.load_or_train(tiny_recipe())
     monkeypatch.setattr(zoo, "names", lambda: ["tiny"])
     monkeypatch.setattr(zoo, "recipe", lambda name: tiny_recipe())
-    assert publish.main([str(tmp_path / "models")]) == 0
+    assert publish.main([str(tmp_path / "models"), "--build", str(tmp_path / "_build")]) == 0
     entry = cache.entry_dir(tiny_recipe()).name
     assert list(_index(tmp_path / "models")["entries"]) == [entry]
     assert "packed 1 model(s)" in capsys.readouterr().out

@@ -66,10 +66,10 @@ chapters or tests, and only chapters, the commands ``bench``, ``pretrain``, ``pu
 - ``pretrain``  ``python -m ganbook.pretrain``: train the recipes in parallel one-thread processes, in
                 the order the chapters need them                     -> settings, machine, cache, zoo
 - ``publish``   ``python -m ganbook.publish FOLDER``: the cache's current entries, packed for the
-                published site                                                -> cache, remote, zoo
-- ``rebuild``   ``python -m ganbook.rebuild``: which chapters a rebuild executes again (each chapter's
-                key: the package code its cells reach and the models it names)
-                                                        -> codekeys, machine, zoo, atomic
+                published site, with the build's executed chapters   -> cache, machine, rebuild, remote, zoo
+- ``rebuild``   ``python -m ganbook.rebuild``: which chapters a build executes (each chapter's key:
+                the package code its cells reach and the models it names), and the published
+                executions it takes instead                -> codekeys, machine, remote, zoo, atomic
 - ``spread``    ``python -m ganbook.spread``: the glued and headline numbers of builds with different
                 seeds (``GANBOOK_SEED``), collected and summarised (mean, s.d., range), and the
                 appendix's rows of them                              -> settings, atomic, results

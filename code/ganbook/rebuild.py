@@ -1,7 +1,7 @@
-"""Which chapters a rebuild executes again: those whose code, or whose models, changed.
+"""Which chapters a build executes: those whose code, or whose models, changed, unless published.
 
-    python -m ganbook.rebuild forget-changed _build   # before jupyter-book: forget what changed
-    python -m ganbook.rebuild remember _build         # after a clean build: keep the chapters' keys
+    python -m ganbook.rebuild prepare _build    # before jupyter-book: forget what changed, fetch what is published
+    python -m ganbook.rebuild remember _build   # after a clean build: keep the chapters' keys
 
 jupyter-cache executes a chapter again only when its code cells change, and Sphinx reads a
 chapter again only when its source (or a file it includes) changed. But a chapter's outputs also
@@ -13,11 +13,18 @@ models for a chapter that lists them, ``zoo.names()``). A chapter that reports t
 chapters' cell times (``machine.cell_seconds``) also hashes their keys, and one whose front
 matter says ``execution_mode: force`` runs in every build anyway.
 
-``forget-changed`` compares each chapter's key with the one stored after the last clean build
-and, for a chapter whose key differs, removes its cached execution and its saved doctree, so
-that Sphinx reads it again and myst-nb executes it; ``remember`` stores the keys (beside
-jupyter-cache's database, so that the two are forgotten together). Editing a function that one
-chapter calls then re-executes that chapter and no other.
+``prepare`` compares each chapter's key with the one stored after the last clean build and, for
+a chapter whose key differs, removes its cached execution and its saved doctree, so that Sphinx
+reads it again and myst-nb executes it; ``remember`` stores the keys (beside jupyter-cache's
+database, so that the two are forgotten together). Editing a function that one chapter calls
+then re-executes that chapter and no other.
+
+A chapter with no cached execution is then asked of the published site, where the publishing
+workflow puts each executed chapter under its key (``chapter_folders``, packed by
+``python -m ganbook.publish`` beside the models): a chapter published under the same key ran the
+same code on the same models, so a reader's first build takes it (into jupyter-cache, which
+still matches it against the chapter's code cells) instead of executing it, as it takes the
+published models instead of training them. ``GANBOOK_MODELS_URL=off`` turns both off.
 """
 
 from __future__ import annotations
@@ -28,17 +35,22 @@ import hashlib
 import importlib
 import inspect
 import json
+import logging
 import re
 import sys
+import tempfile
 import types
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from ganbook import codekeys, machine, zoo
+from ganbook import codekeys, machine, remote, zoo
 from ganbook.atomic import atomic_path
+
+log = logging.getLogger(__name__)
 
 BOOK_FOLDER = "book"
 KEYS_FILE = "ganbook-chapter-keys.json"  # in _build/.jupyter_cache, beside jupyter-cache's database
+CELL_SECONDS_FILE = "ganbook-cell-seconds.json"  # there too: the cells' times (_ext/ganbook_execution_order.py)
 PENDING_FILE = ".ganbook-chapter-keys.pending.json"  # in _build: the keys of the build under way
 PACKAGES = ("ganbook",)  # whose code a chapter key follows (the tests add a package of their own)
 # A MyST notebook's code cells; the package parses them itself, so that it needs no myst-nb.
@@ -141,21 +153,95 @@ def changed(stored: dict[str, str | None], current: dict[str, str | None]) -> li
     return sorted(name for name, key in current.items() if key is None or stored.get(name) != key)
 
 
+def _cache(build: Path):
+    from jupyter_cache import get_cache  # a book dependency: only a build calls this
+
+    return get_cache(Path(build) / ".jupyter_cache")
+
+
+def _records(cache, docname: str) -> list:
+    """jupyter-cache's records of the chapter ``docname`` (its uri, an absolute path, ends in ``/docname.md``)."""
+    return [record for record in cache.list_cache_records() if str(record.uri).endswith(f"/{docname}.md")]
+
+
 def forget(build: Path, docnames: Sequence[str]) -> None:
     """Remove the cached executions and saved doctrees of ``docnames`` (Sphinx then reads them again)."""
     build = Path(build)
     for name in docnames:
         (build / ".doctrees" / f"{name}.doctree").unlink(missing_ok=True)
-    cache_folder = build / ".jupyter_cache"
-    if not cache_folder.is_dir():
+    if not (build / ".jupyter_cache").is_dir():
         return
-    from jupyter_cache import get_cache  # a book dependency: only a build that has a cache calls this
-
-    cache = get_cache(cache_folder)
-    suffixes = tuple(f"/{name}.md" for name in docnames)
-    for record in cache.list_cache_records():
-        if str(record.uri).endswith(suffixes):
+    cache = _cache(build)
+    for name in docnames:
+        for record in _records(cache, name):
             cache.remove_cache(record.pk)
+
+
+def entry_name(docname: str, key: str) -> str:
+    """The name of a chapter's published execution: ``chapter-<name>-<key>``."""
+    return f"chapter-{docname.rpartition('/')[2]}-{key}"
+
+
+def chapter_folders(build: Path, root: Path, out: Path) -> list[Path]:
+    """One folder in ``out`` per chapter whose execution in the last clean build is current (its
+    stored key is its key now): the executed notebook and a record of its key, execution time and
+    cells' times. What ``python -m ganbook.publish`` packs beside the models."""
+    import nbformat
+
+    build, out = Path(build), Path(out)
+    stored_path = build / ".jupyter_cache" / KEYS_FILE
+    if not stored_path.is_file():
+        return []
+    stored, current = json.loads(stored_path.read_text()), chapter_keys(root)
+    seconds_path = build / ".jupyter_cache" / CELL_SECONDS_FILE
+    all_seconds = json.loads(seconds_path.read_text()) if seconds_path.is_file() else {}
+    cache, folders = _cache(build), []
+    for docname, key in current.items():
+        records = _records(cache, docname) if key is not None and stored.get(docname) == key else []
+        if not records:
+            continue
+        record = max(records, key=lambda item: item.created)
+        notebook = cache.get_cache_bundle(record.pk).nb
+        sources = {machine.source_key(cell.source) for cell in notebook.cells if cell.cell_type == "code"}
+        folder = out / entry_name(docname, key)
+        folder.mkdir(parents=True)
+        nbformat.write(notebook, folder / "chapter.ipynb")
+        (folder / "record.json").write_text(json.dumps({
+            "docname": docname, "key": key, "execution_seconds": record.data.get("execution_seconds"),
+            "cell_seconds": {source: all_seconds[source] for source in sorted(sources & set(all_seconds))}}))
+        folders.append(folder)
+    return folders
+
+
+def fetch_published(build: Path, root: Path, current: dict[str, str | None], base: str) -> list[str]:
+    """Take from ``base`` each chapter the local jupyter-cache lacks that is published under its key
+    now; return their names. A chapter not published, or any failure, leaves it to be executed."""
+    import nbformat
+    from jupyter_cache.base import CacheBundleIn
+
+    cache, fetched = _cache(build), []
+    for docname, key in current.items():
+        if key is None or _records(cache, docname):
+            continue
+        try:
+            with tempfile.TemporaryDirectory(prefix="ganbook-chapter-") as scratch:
+                remote.fetch(entry_name(docname, key), Path(scratch), base, files=remote.CHAPTER_FILES)
+                record = json.loads((Path(scratch) / "record.json").read_text())
+                if record.get("key") != key or record.get("docname") != docname:
+                    raise remote.FetchError(f"its record names {record.get('docname')} with key {record.get('key')}")
+                notebook = nbformat.read(Path(scratch) / "chapter.ipynb", as_version=4)
+        except remote.ServerSkipped:  # the server failed a moment ago: ask it nothing more
+            break
+        except (remote.FetchError, OSError, ValueError) as error:
+            log.info("%s: not taken from %s (%s); executing it", docname, base, error)
+            continue
+        data = {"execution_seconds": record.get("execution_seconds")}
+        cache.cache_notebook_bundle(CacheBundleIn(notebook, str(Path(root) / f"{docname}.md"), data=data),
+                                    check_validity=False, overwrite=True)
+        if isinstance(record.get("cell_seconds"), dict):
+            machine.record_cell_seconds(Path(build) / ".jupyter_cache" / CELL_SECONDS_FILE, record["cell_seconds"])
+        fetched.append(docname)
+    return fetched
 
 
 def forget_changed(build: Path, root: Path) -> list[str]:
@@ -169,6 +255,16 @@ def forget_changed(build: Path, root: Path) -> list[str]:
     build.mkdir(parents=True, exist_ok=True)
     _write(build / PENDING_FILE, current)
     return again
+
+
+def prepare(build: Path, root: Path) -> tuple[list[str], list[str]]:
+    """Before a build: forget the chapters whose key changed, then take the published executions of
+    those with none (``fetch_published``). Returns (forgotten, taken from the published site)."""
+    again = forget_changed(build, root)
+    base = remote.models_url(root)
+    if base is None:
+        return again, []
+    return again, fetch_published(build, root, json.loads((Path(build) / PENDING_FILE).read_text()), base)
 
 
 def remember(build: Path) -> None:
@@ -187,15 +283,18 @@ def _write(path: Path, data: dict) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m ganbook.rebuild", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("forget-changed", "remember"))
+    parser.add_argument("command", choices=("prepare", "remember"))
     parser.add_argument("build", type=Path, help="the book's _build folder")
     parser.add_argument("--root", type=Path, default=machine.REPO, help="the repository (default: this one)")
     arguments = parser.parse_args(argv)
     if arguments.command == "remember":
         remember(arguments.build)
         return
-    for name in forget_changed(arguments.build, arguments.root):
-        print(f"{name}: its code or its models changed since the last build: executing it again", file=sys.stdout)
+    again, taken = prepare(arguments.build, arguments.root)
+    for name in again:
+        print(f"{name}: its code or its models changed since the last build: executing it again")
+    if taken:
+        print(f"taken from the published site, executed there with the same code and models: {', '.join(taken)}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The published model cache: cache entries packed for a web server, and fetched from one by key.
+"""The published model cache: cache entries (and executed chapters) packed for a web server, and
+fetched from one by key.
 
 A cache key hashes everything that decides a model's weights (recipe, parameters, seed, data,
 code; see ``ganbook.cache``), so an entry trained by the publishing workflow from a commit is
@@ -6,7 +7,8 @@ the entry a reader's build of that commit would train. ``pack`` (run by
 ``python -m ganbook.publish FOLDER``) writes each whole entry of the local cache that the current
 code would make (the recipes and the variants the chapters trained) as one zip archive, ``<name>-<key>.zip``, and an
 ``index.json`` with every archive's SHA-256; the workflow places them in the published site's
-``models/`` folder.
+``models/`` folder. It packs the build's executed chapters too, each under its chapter key
+(``ganbook.rebuild``), which a reader's first build takes instead of executing the chapter.
 
 On a cache miss, ``ganbook.cache.load_or_train`` asks ``fetch`` first, from
 ``models_url``: ``GANBOOK_MODELS_URL`` if set (``off`` turns this off), else the published
@@ -44,6 +46,7 @@ SITE_FOLDER = "models/"          # where the workflow puts the archives, inside 
 INDEX_FILE = "index.json"
 INDEX_FORMAT = 1
 ENTRY_FILES = ("model.weights.h5", "record.json")  # the files of a cache entry (ganbook.cache)
+CHAPTER_FILES = ("chapter.ipynb", "record.json")  # an executed chapter and its record (ganbook.rebuild)
 TIMEOUT_SECONDS = 30             # to connect, and for each read: an unreachable server must not hang a build
 MIN_BYTES_PER_SECOND = 100_000   # the slowest transfer waited for: a 20 MB entry may take 230 s in all
 INDEX_BYTES = 1_000_000          # the index's size for its deadline (a few kB in practice)
@@ -75,16 +78,18 @@ def models_url(folder: str | Path | None = None) -> str | None:
     return site + SITE_FOLDER if site else None
 
 
-def pack(entries: Iterable[Path], out_dir: Path) -> dict:
-    """Write each entry folder as ``out_dir/<folder name>.zip`` and the index of their SHA-256 sums."""
+def pack(entries: Iterable[Path], out_dir: Path, chapters: Iterable[Path] = ()) -> dict:
+    """Write each entry folder (and each executed chapter's folder) as ``out_dir/<folder name>.zip``
+    and the index of their SHA-256 sums."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     index = {"format": INDEX_FORMAT, "entries": {}}
-    for entry in sorted(Path(e) for e in entries):
+    folders = [(Path(e), ENTRY_FILES) for e in entries] + [(Path(c), CHAPTER_FILES) for c in chapters]
+    for entry, files in sorted(folders):
         archive = out_dir / f"{entry.name}.zip"
         with atomic_path(archive) as staging:
             with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-                for name in ENTRY_FILES:
+                for name in files:
                     member = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
                     member.compress_type = zipfile.ZIP_DEFLATED
                     bundle.writestr(member, (entry / name).read_bytes())
@@ -182,22 +187,22 @@ def _index_entry(base: str, entry_name: str, folder: Path) -> dict:
     return found
 
 
-def unpack(archive: Path, target: Path) -> None:
-    """Extract an entry archive into the folder ``target``: only the entry's own regular files.
+def unpack(archive: Path, target: Path, files: tuple[str, ...] = ENTRY_FILES) -> None:
+    """Extract an entry archive into the folder ``target``: only the entry's own regular ``files``.
 
     Any other member (a path that would leave ``target``, a link, a subfolder, a duplicate) or an
     oversized one makes the whole archive untrusted.
     """
     try:
-        extract_zip(archive, target, names=ENTRY_FILES, max_bytes=MAX_UNPACKED_BYTES)
+        extract_zip(archive, target, names=files, max_bytes=MAX_UNPACKED_BYTES)
     except UnsafeArchive as error:
         raise FetchError(str(error)) from None
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise FetchError(f"{archive.name} is not a readable zip archive ({error})") from None
 
 
-def fetch(entry_name: str, target: Path, base: str) -> None:
-    """Download the published entry ``entry_name`` from ``base`` and unpack its files into ``target``.
+def fetch(entry_name: str, target: Path, base: str, files: tuple[str, ...] = ENTRY_FILES) -> None:
+    """Download the published entry ``entry_name`` from ``base`` and unpack its ``files`` into ``target``.
 
     Raises ``FetchError`` with the reason when anything is missing or wrong. The caller checks
     the unpacked entry itself before trusting it.
@@ -209,4 +214,4 @@ def fetch(entry_name: str, target: Path, base: str) -> None:
         found = _index_entry(base, entry_name, Path(scratch))
         size = found.get("bytes") if isinstance(found.get("bytes"), int) and found["bytes"] > 0 else INDEX_BYTES
         archive = _download(base, found["archive"], f"sha256:{found['sha256']}", Path(scratch), size)
-        unpack(archive, Path(target))
+        unpack(archive, Path(target), files)
