@@ -65,3 +65,13 @@ def test_the_failed_claim_warning_escapes_the_sentence_for_html(monkeypatch):
 def test_a_claim_needs_a_condition_not_a_number():
     with pytest.raises(TypeError, match="True/False"):
         results.claim(0.3, "a value passed where a comparison was meant")
+
+
+def test_every_claim_is_noted_with_whether_it_held_and_its_measured_values(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GANBOOK_CACHE_DIR", str(tmp_path))
+    results.claim(True, "the VAE wins", gap=np.float32(2.5), shape=(500, 500))
+    results.claim(False, "the GAN wins", gap=-1)
+    assert results.load_claims() == {"the VAE wins": {"held": True, "measured": {"gap": 2.5, "shape": [500.0, 500.0]}},
+                                     "the GAN wins": {"held": False, "measured": {"gap": -1.0}}}
+    assert "the GAN wins" in capsys.readouterr().err
+    assert "claims" not in results.load_all(), "the claims are no chapter's headline numbers"

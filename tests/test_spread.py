@@ -78,3 +78,11 @@ def test_headline_rows_give_mean_sd_and_each_seeds_value_with_the_recorded_digit
     assert summary["headline"]["chap-gan"]["accuracy"]["sd"] == 1.0
     assert spread.headline_rows(summary, "chap-gan") == [["accuracy", "98.0 ± 1.00 % (97.0, 98.0, 99.0)"]]
     assert spread.headline_rows(summary, "chap-vae") == []
+
+
+def test_summarise_lists_each_claim_with_each_builds_verdict_and_values():
+    builds = [{"commit": "abc", "seed": seed, "numbers": {},
+               "claims": {"A beats B": {"held": held, "measured": {"gap": gap}}}}
+              for seed, held, gap in ((0, True, 2.0), (1, False, -0.5))]
+    assert spread.summarise(builds)["claims"] == {"A beats B": {"held": [True, False],
+                                                                "measured": [{"gap": 2.0}, {"gap": -0.5}]}}

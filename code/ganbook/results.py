@@ -10,6 +10,10 @@ reader's build over one sentence.) Claim cells are therefore tagged ``remove-inp
 ``remove-cell``, which would drop the warning with the cell. Numbers that depend on a run reach the
 prose through myst-nb's ``glue``.
 
+Every claim, true or false, is also noted with its measured values in
+``$GANBOOK_CACHE_DIR/results/claims/claims.json`` (``load_claims``), so that builds with different
+seeds can be compared claim by claim (``ganbook.spread``).
+
 ``record("chap-vae", "20-d VAE test ELBO", value, "nats")`` stores the number in
 ``$GANBOOK_CACHE_DIR/results/<chapter>.json`` (written atomically) and returns it, so the text
 and the appendix read the same value. Each chapter runs in a kernel of its own: the first number a
@@ -44,6 +48,7 @@ def claim(condition: bool, sentence: str, **measured: float) -> None:
     """
     if not isinstance(condition, (bool, np.bool_)):
         raise TypeError(f"claim needs a True/False condition, got {type(condition).__name__}: {sentence!r}")
+    _note_claim(sentence, bool(condition), measured)
     if not condition:
         _flag(sentence, ", ".join(f"{name} = {value:.4g}" if isinstance(value, (int, float, np.number))
                                   else f"{name} = {value}" for name, value in measured.items()))
@@ -61,6 +66,40 @@ def _flag(sentence: str, values: str) -> None:
     display({"text/html": page, "text/plain": f"Warning: {message}"}, raw=True)
     print(f"ganbook: failed claim: {sentence!r}{measured}: rewrite the sentence or find what changed",
           file=sys.stderr)
+
+
+def _plain(value):
+    """A measured value as JSON can hold it: numbers as floats, arrays and tuples as lists, else its text."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.number)):
+        return float(value)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(item) for item in value]
+    return str(value)
+
+
+def _claims_path() -> Path:
+    return results_dir() / "claims" / "claims.json"
+
+
+def _note_claim(sentence: str, held: bool, measured: dict) -> None:
+    path = _claims_path()
+    try:
+        known = json.loads(path.read_text())
+    except (OSError, ValueError):
+        known = {}
+    known[sentence] = {"held": held, "measured": {name: _plain(value) for name, value in measured.items()}}
+    with atomic_path(path, suffix=".json") as temporary:
+        temporary.write_text(json.dumps(known, indent=1, sort_keys=True))
+
+
+def load_claims() -> dict[str, dict]:
+    """Every claim this cache's builds checked: {sentence: {"held": bool, "measured": {name: value}}}."""
+    try:
+        return json.loads(_claims_path().read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 _started: set[Path] = set()  # the chapters' files this process has started afresh

@@ -4,8 +4,8 @@
     python -m ganbook.spread summarise seed-0.json seed-1.json seed-2.json --out spread.json
 
 ``collect`` reads every number a build glued into its prose (myst-nb writes them beside each executed
-notebook as ``<chapter>.glue.json``) and every headline number its chapters recorded
-(``ganbook.results``, in the build's cache folder), with the build's commit and book seed (run it
+notebook as ``<chapter>.glue.json``), every headline number its chapters recorded and every
+claim they checked, with its measured values (``ganbook.results``, in the build's cache folder), with the build's commit and book seed (run it
 with the build's ``GANBOOK_SEED`` and ``GANBOOK_CACHE_DIR``); ``summarise`` combines several such
 files, from builds of one commit with different seeds, into each number's mean, standard deviation
 and range. A claim that orders two noisy numbers needs a gap of several such
@@ -56,7 +56,7 @@ def collect(executed: Path) -> dict:
     if not numbers:
         raise FileNotFoundError(f"no glued numbers under {executed}: pass a build's _build/jupyter_execute folder")
     return {"commit": _commit(Path(executed)), "seed": settings.book_seed(), "numbers": numbers,
-            "headline": results.load_all()}
+            "headline": results.load_all(), "claims": results.load_claims()}
 
 
 def _spread(values: list[float]) -> dict:
@@ -78,7 +78,17 @@ def summarise(builds: Sequence[dict]) -> dict:
         summary[chapter] = {}
         for key in sorted(keys):
             summary[chapter][key] = _spread([build["numbers"][chapter][key] for build in builds])
-    return {"commit": commits.pop(), "seeds": seeds, "numbers": summary, "headline": _headline_spread(builds)}
+    return {"commit": commits.pop(), "seeds": seeds, "numbers": summary, "headline": _headline_spread(builds),
+            "claims": _claims_across(builds)}
+
+
+def _claims_across(builds: Sequence[dict]) -> dict:
+    """Each claim every build checked: whether it held in each, and each build's measured values."""
+    checked = [build.get("claims", {}) for build in builds]
+    sentences = set.intersection(*(set(one) for one in checked)) if checked else set()
+    return {sentence: {"held": [one[sentence]["held"] for one in checked],
+                       "measured": [one[sentence]["measured"] for one in checked]}
+            for sentence in sorted(sentences)}
 
 
 def _headline_spread(builds: Sequence[dict]) -> dict:
