@@ -3,6 +3,7 @@ so that a rebuild executes again exactly the chapters whose code or models chang
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 import shutil
@@ -173,3 +174,11 @@ def test_a_published_execution_is_taken_under_its_key_and_matched_by_jupyter_cac
         shutil.rmtree(reader)
         (project / "chapterpkg" / "helpers.py").write_text(HELPERS.replace("SCALE * x", "SCALE * x + 1"))
         assert rebuild.prepare(reader, project) == ([], []), "another key: the published run is not this code's"
+
+
+def test_a_model_named_by_an_f_string_counts_for_every_recipe_it_may_name(project):
+    (project / "book" / "second.md").write_text(chapter('from ganbook import zoo\n'
+                                                        'vaes = {d: zoo.get(f"vae-{d}") for d in (2, 20)}'))
+    text = (project / "book" / "second.md").read_text()
+    tree = ast.parse("\n".join(rebuild.code_cells(text)))
+    assert {"vae-2", "vae-20", "vae-50", "vae-latent-gan"} <= rebuild._recipe_names(tree)

@@ -113,9 +113,15 @@ def _used(tree: ast.AST, bound: dict[str, object]) -> Iterator[tuple[str, object
 
 
 def _recipe_names(tree: ast.AST) -> set[str]:
+    """The recipes a chapter names: a string that is a recipe's name, or an f-string that begins like
+    some (``f"vae-{size}"`` names every ``vae-`` recipe)."""
     known = set(zoo.names())
-    strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
-    return strings & known
+    named = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+            start = str(node.values[0].value)
+            named |= {name for name in known if start and name.startswith(start)}
+    return named & known
 
 
 def chapter_key(text: str, others: dict[str, str] | None = None) -> str:
