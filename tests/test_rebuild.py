@@ -144,6 +144,10 @@ def test_a_published_execution_is_taken_under_its_key_and_matched_by_jupyter_cac
     from ganbook import machine, remote
     from tests.serving import serving
 
+    from ganbook import results
+
+    monkeypatch.setenv("GANBOOK_CACHE_DIR", str(tmp_path / "publisher-cache"))
+    results.record("chap-first", "eight", 8.0, digits=0)
     published = tmp_path / "publisher"
     cache = jupyter_cache.get_cache(published / ".jupyter_cache")
     executed = _myst_notebook(project / "book" / "first.md")
@@ -161,9 +165,11 @@ def test_a_published_execution_is_taken_under_its_key_and_matched_by_jupyter_cac
     remote.pack([], tmp_path / "site", folders)
 
     reader = project / "_build"
+    monkeypatch.setenv("GANBOOK_CACHE_DIR", str(tmp_path / "reader-cache"))
     with serving(tmp_path / "site") as url:
         monkeypatch.setenv("GANBOOK_MODELS_URL", url)
         assert rebuild.prepare(reader, project) == ([], ["book/first"])
+        assert results.load_all() == {"chap-first": {"eight": {"value": 8.0, "unit": "", "digits": 0}}}
         taken = jupyter_cache.get_cache(reader / ".jupyter_cache")
         record = taken.match_cache_notebook(_myst_notebook(project / "book" / "first.md"))
         assert record.data["execution_seconds"] == 1.5
@@ -171,6 +177,10 @@ def test_a_published_execution_is_taken_under_its_key_and_matched_by_jupyter_cac
         assert next(cell for cell in cells if cell.source == called.source).outputs[0]["text"] == "8\n"
         assert json.loads((reader / ".jupyter_cache" / rebuild.CELL_SECONDS_FILE).read_text()) == timed
 
+        shutil.rmtree(reader)
+        first = project / "book" / "first.md"
+        first.write_text(first.read_text() + "```{code-cell} ipython3\ny = 1\n```\n")
+        assert rebuild.prepare(reader, project) == ([], []), "the same key, but other code cells"
         shutil.rmtree(reader)
         (project / "chapterpkg" / "helpers.py").write_text(HELPERS.replace("SCALE * x", "SCALE * x + 1"))
         assert rebuild.prepare(reader, project) == ([], []), "another key: the published run is not this code's"
@@ -182,3 +192,39 @@ def test_a_model_named_by_an_f_string_counts_for_every_recipe_it_may_name(projec
     text = (project / "book" / "second.md").read_text()
     tree = ast.parse("\n".join(rebuild.code_cells(text)))
     assert {"vae-2", "vae-20", "vae-50", "vae-latent-gan"} <= rebuild._recipe_names(tree)
+
+
+def test_a_chapter_a_failed_build_ran_with_other_code_runs_again_after_a_revert(project):
+    """Stored K0 (a clean build), then a build with an edit (K1) failed elsewhere but ran this
+    chapter; reverting the edit gives K0 again, and the chapter must not keep K1's outputs."""
+    keys = rebuild.chapter_keys(project)
+    build = project / "_build"
+    (build / ".jupyter_cache").mkdir(parents=True)
+    (build / ".jupyter_cache" / rebuild.KEYS_FILE).write_text(json.dumps(keys))
+    (build / rebuild.PENDING_FILE).write_text(json.dumps({**keys, "book/first": "the edited code's key"}))
+    assert rebuild.forget_changed(build, project) == ["book/first"]
+
+
+def test_a_damaged_keys_file_or_a_chapter_that_cannot_be_followed_means_executing_not_crashing(project):
+    build = project / "_build"
+    (build / ".jupyter_cache").mkdir(parents=True)
+    (build / ".jupyter_cache" / rebuild.KEYS_FILE).write_text("[not, json")
+    (project / "book" / "second.md").write_text(chapter("from chapterpkg.missing import nothing"))
+    keys = rebuild.chapter_keys(project)
+    assert keys["book/second"] is None and keys["book/first"] is not None
+    assert rebuild.forget_changed(build, project) == ["book/first", "book/second"]
+
+
+def test_the_real_books_chapters_all_have_keys_but_the_forced_ones():
+    from ganbook import machine
+
+    keys = rebuild.chapter_keys(machine.REPO)
+    forced = {name for name, key in keys.items() if key is None}
+    assert forced == {"book/zz-reproducibility", "book/reading-group"}
+    assert len(set(keys.values()) - {None}) == len(keys) - len(forced), "two chapters share a key"
+
+
+def test_published_chapters_off_takes_none(project, monkeypatch):
+    monkeypatch.setenv("GANBOOK_MODELS_URL", "http://127.0.0.1:9/unreachable/")
+    monkeypatch.setenv("GANBOOK_PUBLISHED_CHAPTERS", "off")
+    assert rebuild.prepare(project / "_build", project) == ([], [])

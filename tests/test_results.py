@@ -75,3 +75,13 @@ def test_every_claim_is_noted_with_whether_it_held_and_its_measured_values(tmp_p
                                      "the GAN wins": {"held": False, "measured": {"gap": -1.0}}}
     assert "the GAN wins" in capsys.readouterr().err
     assert "claims" not in results.load_all(), "the claims are no chapter's headline numbers"
+
+
+def test_a_chapters_numbers_are_replaced_whole_and_a_malformed_entry_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANBOOK_CACHE_DIR", str(tmp_path))
+    results.record("chap-gan", "old number", 1.0)
+    results.replace_chapter("chap-gan", {"FID": {"value": 14.3, "unit": "", "digits": 1}})
+    assert results.load_all() == {"chap-gan": {"FID": {"value": 14.3, "unit": "", "digits": 1}}}
+    with pytest.raises(ValueError, match="not a recorded number"):
+        results.replace_chapter("chap-gan", {"FID": {"value": float("nan"), "unit": "", "digits": 1}})
+    assert results.load_all()["chap-gan"]["FID"]["value"] == 14.3

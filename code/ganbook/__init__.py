@@ -69,7 +69,7 @@ chapters or tests, and only chapters, the commands ``bench``, ``pretrain``, ``pu
                 published site, with the build's executed chapters   -> cache, machine, rebuild, remote, zoo
 - ``rebuild``   ``python -m ganbook.rebuild``: which chapters a build executes (each chapter's key:
                 the package code its cells reach and the models it names), and the published
-                executions it takes instead                -> codekeys, machine, remote, zoo, atomic
+                executions it takes instead -> codekeys, machine, remote, results, settings, zoo, atomic
 - ``spread``    ``python -m ganbook.spread``: the glued and headline numbers of builds with different
                 seeds (``GANBOOK_SEED``), collected and summarised (mean, s.d., range), and the
                 appendix's rows of them                              -> settings, atomic, results

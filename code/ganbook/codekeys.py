@@ -370,6 +370,11 @@ def code_digest(*starts: Callable) -> str:
     return digest.hexdigest()
 
 
+def stable_repr(value: Any) -> str:
+    """A constant's text, the same in every process (frozensets in a fixed order)."""
+    return repr(_sorted(value))
+
+
 def _sorted(value: Any) -> Any:
     """Frozensets in a fixed order, so that their hash does not depend on the process's string hashing."""
     if isinstance(value, frozenset):

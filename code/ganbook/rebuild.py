@@ -8,10 +8,11 @@ chapter again only when its source (or a file it includes) changed. But a chapte
 depend on the package code its cells call and on the models it loads. A chapter's key hashes
 both, found as a model's key is found (``ganbook.codekeys``): the code that the package names in
 its cells reach (``metrics.parzen_evaluation`` and everything that calls), the module-level
-constants they read, and the cache key of every model whose recipe name the cells mention (all
-models for a chapter that lists them, ``zoo.names()``). A chapter that reports the other
-chapters' cell times (``machine.cell_seconds``) also hashes their keys, and one whose front
-matter says ``execution_mode: force`` runs in every build anyway.
+constants they read, the cache key (and the arithmetic, ``work``) of every model whose recipe
+name the cells mention (all models for a chapter that lists them, ``zoo.names()``), the
+libraries' versions and the figures' style file. A chapter whose front matter says
+``execution_mode: force`` runs in every build (the appendix, and the reading-group plan, which
+reports the other chapters' cell times).
 
 ``prepare`` compares each chapter's key with the one stored after the last clean build and, for
 a chapter whose key differs, removes its cached execution and its saved doctree, so that Sphinx
@@ -23,8 +24,10 @@ A chapter with no cached execution is then asked of the published site, where th
 workflow puts each executed chapter under its key (``chapter_folders``, packed by
 ``python -m ganbook.publish`` beside the models): a chapter published under the same key ran the
 same code on the same models, so a reader's first build takes it (into jupyter-cache, which
-still matches it against the chapter's code cells) instead of executing it, as it takes the
-published models instead of training them. ``GANBOOK_MODELS_URL=off`` turns both off.
+still matches it against the chapter's code cells), with the headline numbers it recorded and its
+cells' times, instead of executing it, as it takes the published models instead of training them.
+``GANBOOK_MODELS_URL=off`` turns both off, ``GANBOOK_PUBLISHED_CHAPTERS=off`` this one only (the
+publishing workflow executes every chapter itself).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import importlib
 import inspect
 import json
 import logging
+import math
 import re
 import sys
 import tempfile
@@ -43,7 +47,7 @@ import types
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from ganbook import codekeys, machine, remote, zoo
+from ganbook import codekeys, machine, remote, results, settings, zoo
 from ganbook.atomic import atomic_path
 
 log = logging.getLogger(__name__)
@@ -124,39 +128,62 @@ def _recipe_names(tree: ast.AST) -> set[str]:
     return named & known
 
 
-def chapter_key(text: str, others: dict[str, str] | None = None) -> str:
-    """The key of one chapter (its MyST source ``text``): see the module docstring. ``others``: the
-    other chapters' keys, hashed too when the chapter reports their cell times."""
+# What every chapter's outputs depend on besides its code: the libraries' versions and the
+# figures' style file (ganbook.plotting's, package data that no syntax tree shows).
+LIBRARIES = ("keras", "numpy", "scipy", "scikit-learn", "matplotlib", "pillow")
+STYLE_FILE = Path(__file__).with_name("book.mplstyle")
+
+
+def _environment() -> str:
+    versions = {name: machine.version(name) for name in LIBRARIES} | {"tensorflow": machine.tensorflow_version()}
+    return json.dumps(versions, sort_keys=True) + STYLE_FILE.read_text(encoding="utf-8")
+
+
+def _callables(value: object) -> list:
+    """The functions and classes in a value the cells use: itself, or those a dict, list or tuple holds
+    (``divergences.F_DIVERGENCES``, a table of lambdas)."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+    return [item for item in items if inspect.isfunction(item) or inspect.isclass(item)]
+
+
+def chapter_key(text: str) -> str:
+    """The key of one chapter (its MyST source ``text``): see the module docstring."""
     tree = ast.parse("\n".join(code_cells(text)))
     used = dict(_used(tree, _bound_names(tree)))
-    starts = [value for value in used.values() if inspect.isfunction(value) or inspect.isclass(value)]
-    constants = {name: repr(value) for name, value in used.items() if codekeys.is_constant(value)}
     models = set(zoo.names()) if used.get("zoo.names") is zoo.names else _recipe_names(tree)
-    digest = hashlib.sha256()
+    starts = [item for value in used.values() for item in _callables(value)]
+    starts += [zoo.recipe(name).work for name in sorted(models) if zoo.recipe(name).work is not None]
+    constants = {name: codekeys.stable_repr(value) for name, value in used.items() if codekeys.is_constant(value)}
+    digest = hashlib.sha256(_environment().encode())
     digest.update(codekeys.code_digest(*starts).encode() if starts else b"")
     digest.update(json.dumps(constants, sort_keys=True).encode())
     for name in sorted(models):
         digest.update(f"{name}={codekeys.cache_key(zoo.recipe(name))}".encode())
-    if used.get("machine.cell_seconds") is machine.cell_seconds and others:
-        digest.update(json.dumps(others, sort_keys=True).encode())
     return digest.hexdigest()[:24]
 
 
-def chapter_keys(root: Path) -> dict[str, str]:
-    """{docname: key} for every chapter under ``root/book``; a forced chapter's key is None (see above)."""
-    sources = {f"{BOOK_FOLDER}/{path.stem}": path.read_text(encoding="utf-8")
-               for path in sorted((Path(root) / BOOK_FOLDER).glob("*.md"))}
-    keys = {name: chapter_key(text) for name, text in sources.items()
-            if not _FORCED.search(text) and "machine.cell_seconds" not in text}
-    for name, text in sources.items():
-        if name not in keys and not _FORCED.search(text):
-            keys[name] = chapter_key(text, others=dict(keys))
-    return {name: keys.get(name) for name in sources}
+def chapter_keys(root: Path) -> dict[str, str | None]:
+    """{docname: key} for every chapter under ``root/book``. A forced chapter's key is None (it runs in
+    every build), and so is the key of a chapter whose code this module cannot follow (a cell that
+    does not parse, an import that fails): it is executed, with one line saying why."""
+    keys = {}
+    for path in sorted((Path(root) / BOOK_FOLDER).glob("*.md")):
+        name, text = f"{BOOK_FOLDER}/{path.stem}", path.read_text(encoding="utf-8")
+        try:
+            keys[name] = None if _FORCED.search(text) else chapter_key(text)
+        except Exception as error:  # noqa: BLE001 - any failure means: execute the chapter
+            log.warning("%s: no key (%s: %s); executing it", name, type(error).__name__, error)
+            keys[name] = None
+    return keys
 
 
-def changed(stored: dict[str, str | None], current: dict[str, str | None]) -> list[str]:
-    """The chapters to execute again: a key that differs from the stored one, is new, or is None (forced)."""
-    return sorted(name for name, key in current.items() if key is None or stored.get(name) != key)
+def changed(stored: dict[str, str | None], current: dict[str, str | None],
+            pending: dict[str, str | None] | None = None) -> list[str]:
+    """The chapters to execute again: a key that is None (forced), new, or differs from the stored one
+    or from the ``pending`` one of a build that did not end cleanly."""
+    pending = pending or {}
+    return sorted(name for name, key in current.items()
+                  if key is None or stored.get(name) != key or (name in pending and pending[name] != key))
 
 
 def _cache(build: Path):
@@ -188,43 +215,83 @@ def entry_name(docname: str, key: str) -> str:
     return f"chapter-{docname.rpartition('/')[2]}-{key}"
 
 
+def _read_json(path: Path) -> dict:
+    """A JSON object from ``path``; {} when it is missing, unreadable or not an object."""
+    try:
+        value = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _code_of(notebook) -> list[str]:
+    """A notebook's code cells as ``code_cells`` reads them from the chapter's source."""
+    return ["\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith((":", "%", "!")))
+            for cell in notebook.cells if cell.cell_type == "code"]
+
+
 def chapter_folders(build: Path, root: Path, out: Path) -> list[Path]:
     """One folder in ``out`` per chapter whose execution in the last clean build is current (its
-    stored key is its key now): the executed notebook and a record of its key, execution time and
-    cells' times. What ``python -m ganbook.publish`` packs beside the models."""
+    stored key is its key now, its code cells are the chapter's now): the executed notebook, and a
+    record of its key, its execution time, its cells' times and the headline numbers it recorded
+    (``ganbook.results``). What ``python -m ganbook.publish`` packs beside the models."""
     import nbformat
 
     build, out = Path(build), Path(out)
-    stored_path = build / ".jupyter_cache" / KEYS_FILE
-    if not stored_path.is_file():
+    stored = _read_json(build / ".jupyter_cache" / KEYS_FILE)
+    if not stored:
         return []
-    stored, current = json.loads(stored_path.read_text()), chapter_keys(root)
-    seconds_path = build / ".jupyter_cache" / CELL_SECONDS_FILE
-    all_seconds = json.loads(seconds_path.read_text()) if seconds_path.is_file() else {}
+    current, recorded = chapter_keys(root), results.load_all()
+    all_seconds = _read_json(build / ".jupyter_cache" / CELL_SECONDS_FILE)
     cache, folders = _cache(build), []
     for docname, key in current.items():
-        records = _records(cache, docname) if key is not None and stored.get(docname) == key else []
-        if not records:
+        if key is None or stored.get(docname) != key:
             continue
-        record = max(records, key=lambda item: item.created)
-        notebook = cache.get_cache_bundle(record.pk).nb
+        code = code_cells((Path(root) / f"{docname}.md").read_text(encoding="utf-8"))
+        bundles = [(record, cache.get_cache_bundle(record.pk).nb) for record in _records(cache, docname)]
+        matching = [(record, notebook) for record, notebook in bundles if _code_of(notebook) == code]
+        if not matching:
+            continue
+        record, notebook = max(matching, key=lambda pair: pair[0].created)
         sources = {machine.source_key(cell.source) for cell in notebook.cells if cell.cell_type == "code"}
         folder = out / entry_name(docname, key)
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / "chapter.ipynb")
         (folder / "record.json").write_text(json.dumps({
             "docname": docname, "key": key, "execution_seconds": record.data.get("execution_seconds"),
-            "cell_seconds": {source: all_seconds[source] for source in sorted(sources & set(all_seconds))}}))
+            "cell_seconds": {source: all_seconds[source] for source in sorted(sources & set(all_seconds))},
+            "results": recorded.get(machine.chapter_label(docname), {})}))
         folders.append(folder)
     return folders
 
 
+def _seconds(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+
+
+def _record_problem(record: object, docname: str, key: str) -> str | None:
+    """What is wrong with a published chapter's record, or None."""
+    if not isinstance(record, dict):
+        return "its record is not an object"
+    if record.get("key") != key or record.get("docname") != docname:
+        return f"its record names {record.get('docname')} with key {record.get('key')}"
+    if not (record.get("execution_seconds") is None or _seconds(record["execution_seconds"])):
+        return "its execution time is not a number of seconds"
+    if not isinstance(record.get("cell_seconds"), dict) or not isinstance(record.get("results"), dict):
+        return "its record lacks the cells' times or the headline numbers"
+    return None
+
+
 def fetch_published(build: Path, root: Path, current: dict[str, str | None], base: str) -> list[str]:
     """Take from ``base`` each chapter the local jupyter-cache lacks that is published under its key
-    now; return their names. A chapter not published, or any failure, leaves it to be executed."""
-    import nbformat
-    from jupyter_cache.base import CacheBundleIn
-
+    now (its code cells the chapter's own); return their names. A chapter not published, or any
+    failure, leaves it to be executed, with one line saying why."""
+    try:
+        import nbformat
+        from jupyter_cache.base import CacheBundleIn
+    except ImportError as error:  # the book's dependencies are missing: nothing to fetch into
+        log.info("no published chapters taken (%s)", error)
+        return []
     cache, fetched = _cache(build), []
     for docname, key in current.items():
         if key is None or _records(cache, docname):
@@ -233,34 +300,45 @@ def fetch_published(build: Path, root: Path, current: dict[str, str | None], bas
             with tempfile.TemporaryDirectory(prefix="ganbook-chapter-") as scratch:
                 remote.fetch(entry_name(docname, key), Path(scratch), base, files=remote.CHAPTER_FILES)
                 record = json.loads((Path(scratch) / "record.json").read_text())
-                if record.get("key") != key or record.get("docname") != docname:
-                    raise remote.FetchError(f"its record names {record.get('docname')} with key {record.get('key')}")
+                problem = _record_problem(record, docname, key)
                 notebook = nbformat.read(Path(scratch) / "chapter.ipynb", as_version=4)
+            text = (Path(root) / f"{docname}.md").read_text(encoding="utf-8")
+            if problem is None and _code_of(notebook) != code_cells(text):
+                problem = "its code cells are not this chapter's"
+            if problem is not None:
+                raise remote.FetchError(problem)
+            results.replace_chapter(machine.chapter_label(docname), record["results"])
+            data = {"execution_seconds": record["execution_seconds"]}
+            cache.cache_notebook_bundle(CacheBundleIn(notebook, str(Path(root) / f"{docname}.md"), data=data),
+                                        check_validity=False, overwrite=True)
         except remote.ServerSkipped:  # the server failed a moment ago: ask it nothing more
             break
-        except (remote.FetchError, OSError, ValueError) as error:
+        except Exception as error:  # noqa: BLE001 - a damaged download, a refusal: execute the chapter
             log.info("%s: not taken from %s (%s); executing it", docname, base, error)
             continue
-        data = {"execution_seconds": record.get("execution_seconds")}
-        cache.cache_notebook_bundle(CacheBundleIn(notebook, str(Path(root) / f"{docname}.md"), data=data),
-                                    check_validity=False, overwrite=True)
-        if isinstance(record.get("cell_seconds"), dict):
-            machine.record_cell_seconds(Path(build) / ".jupyter_cache" / CELL_SECONDS_FILE, record["cell_seconds"])
+        sources = {machine.source_key(cell.source) for cell in notebook.cells if cell.cell_type == "code"}
+        seconds = {source: float(taken) for source, taken in record["cell_seconds"].items()
+                   if source in sources and _seconds(taken)}
+        machine.record_cell_seconds(Path(build) / ".jupyter_cache" / CELL_SECONDS_FILE, seconds)
         fetched.append(docname)
     return fetched
 
 
 def forget_changed(build: Path, root: Path) -> list[str]:
-    """Forget every chapter whose key changed since the last clean build; keep the new keys as pending."""
+    """Forget every chapter whose key differs from the one stored after the last clean build, or from
+    the one a build that did not end cleanly left pending (it may have executed the chapter with
+    other code, a revert then matching the stored key again); keep the new keys as pending. Returns
+    the chapters forgotten from an existing jupyter-cache."""
     build = Path(build)
     current = chapter_keys(root)
-    stored_path = build / ".jupyter_cache" / KEYS_FILE
-    stored = json.loads(stored_path.read_text()) if stored_path.is_file() else {}
-    again = changed(stored, current) if (build / ".jupyter_cache").is_dir() else []
-    forget(build, again)
+    stored = _read_json(build / ".jupyter_cache" / KEYS_FILE)
+    pending = _read_json(build / PENDING_FILE)
+    again = changed(stored, current, pending)
+    had_cache = (build / ".jupyter_cache").is_dir()
+    forget(build, again)  # the doctrees too, even without a jupyter-cache
     build.mkdir(parents=True, exist_ok=True)
     _write(build / PENDING_FILE, current)
-    return again
+    return again if had_cache else []
 
 
 def prepare(build: Path, root: Path) -> tuple[list[str], list[str]]:
@@ -268,9 +346,9 @@ def prepare(build: Path, root: Path) -> tuple[list[str], list[str]]:
     those with none (``fetch_published``). Returns (forgotten, taken from the published site)."""
     again = forget_changed(build, root)
     base = remote.models_url(root)
-    if base is None:
+    if base is None or not settings.published_chapters_wanted():
         return again, []
-    return again, fetch_published(build, root, json.loads((Path(build) / PENDING_FILE).read_text()), base)
+    return again, fetch_published(build, root, _read_json(Path(build) / PENDING_FILE), base)
 
 
 def remember(build: Path) -> None:
@@ -278,7 +356,7 @@ def remember(build: Path) -> None:
     build = Path(build)
     pending = build / PENDING_FILE
     if pending.is_file() and (build / ".jupyter_cache").is_dir():
-        _write(build / ".jupyter_cache" / KEYS_FILE, json.loads(pending.read_text()))
+        _write(build / ".jupyter_cache" / KEYS_FILE, _read_json(pending))
         pending.unlink()
 
 

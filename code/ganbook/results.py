@@ -123,6 +123,21 @@ def record(chapter: str, name: str, value: float, unit: str = "", digits: int = 
     return value
 
 
+def replace_chapter(chapter: str, entries: dict) -> None:
+    """Set ``chapter``'s headline numbers to ``entries`` (as ``record`` writes them), after checking each:
+    a published chapter's numbers, taken with its execution (``ganbook.rebuild``)."""
+    for name, entry in entries.items():
+        good = (isinstance(entry, dict) and isinstance(entry.get("value"), (int, float))
+                and not isinstance(entry.get("value"), bool) and math.isfinite(entry["value"])
+                and isinstance(entry.get("unit"), str) and isinstance(entry.get("digits"), int)
+                and 0 <= entry["digits"] <= 12)
+        if not good:
+            raise ValueError(f"headline number {name!r} of {chapter} is not a recorded number: {entry!r}")
+    path = results_dir() / f"{chapter}.json"
+    with atomic_path(path, suffix=".json") as temporary:
+        temporary.write_text(json.dumps(entries, indent=1, sort_keys=True))
+
+
 def load_all() -> dict[str, dict[str, dict]]:
     """Every recorded number, by chapter label."""
     return {path.stem: json.loads(path.read_text()) for path in sorted(results_dir().glob("*.json"))}

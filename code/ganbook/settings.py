@@ -31,6 +31,8 @@ from pathlib import Path
 DATA_DIR_VARIABLE = "GANBOOK_DATA_DIR"
 CACHE_DIR_VARIABLE = "GANBOOK_CACHE_DIR"
 MODELS_URL_VARIABLE = "GANBOOK_MODELS_URL"
+# "off": a build executes every chapter itself rather than take published executions (ganbook.rebuild)
+PUBLISHED_CHAPTERS_VARIABLE = "GANBOOK_PUBLISHED_CHAPTERS"
 SEED_VARIABLE = "GANBOOK_SEED"
 # Seeds within one build stay below this (recipes use 0-10, chapters up to 99), so builds with
 # different book seeds never share a seed.
@@ -170,6 +172,11 @@ def models_url_setting() -> str | None:
     """``GANBOOK_MODELS_URL`` as set (an address, or ``off``), None when unset or empty."""
     value = os.environ.get(MODELS_URL_VARIABLE, "").strip()
     return value or None
+
+
+def published_chapters_wanted() -> bool:
+    """Whether a build may take published chapter executions: ``GANBOOK_PUBLISHED_CHAPTERS`` is not ``off``."""
+    return os.environ.get(PUBLISHED_CHAPTERS_VARIABLE, "").strip().lower() != "off"
 
 
 def book_seed() -> int:
