@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 import pooch
@@ -81,10 +81,11 @@ _REGULAR_OR_FOLDER = (0, 0o100000, 0o040000)
 
 
 def extract_zip(archive: Path, folder: Path, names: Collection[str] | None = None,
-                max_bytes: int | None = None) -> None:
+                max_bytes: int | None = None, refuse: Callable[[str], Exception] = UnsafeArchive) -> None:
     """Extract a zip archive's files (and folders) into the existing ``folder``.
 
-    The whole archive is refused (``UnsafeArchive``, before anything is written) when a member
+    The whole archive is refused (``refuse(message)`` is raised, ``UnsafeArchive`` unless the caller
+    names its own error; before anything is written) when a member
     would land outside ``folder``, is a link or special file, or repeats a name; when ``names``
     is given and the members are not exactly those files; or when it unpacks to more than
     ``max_bytes``. A damaged archive raises zipfile's own errors. (``zipfile.extractall``
@@ -94,7 +95,7 @@ def extract_zip(archive: Path, folder: Path, names: Collection[str] | None = Non
     with zipfile.ZipFile(archive) as bundle:
         problem = _archive_problem(bundle.infolist(), root, names, max_bytes)
         if problem is not None:
-            raise UnsafeArchive(f"{Path(archive).name} {problem}")
+            raise refuse(f"{Path(archive).name} {problem}")
         bundle.extractall(root)
 
 

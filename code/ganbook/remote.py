@@ -39,7 +39,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ganbook import address, settings
-from ganbook.atomic import UnsafeArchive, atomic_path, extract_zip, sha256_of
+from ganbook.atomic import atomic_path, extract_zip, sha256_of
 
 OFF = "off"
 SITE_FOLDER = "models/"          # where the workflow puts the archives, inside the published site
@@ -194,9 +194,7 @@ def unpack(archive: Path, target: Path, files: tuple[str, ...] = ENTRY_FILES) ->
     oversized one makes the whole archive untrusted.
     """
     try:
-        extract_zip(archive, target, names=files, max_bytes=MAX_UNPACKED_BYTES)
-    except UnsafeArchive as error:
-        raise FetchError(str(error)) from None
+        extract_zip(archive, target, names=files, max_bytes=MAX_UNPACKED_BYTES, refuse=FetchError)
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise FetchError(f"{archive.name} is not a readable zip archive ({error})") from None
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ganbook import atomic, settings
-from ganbook.atomic import UnsafeArchive, atomic_directory, extract_zip
+from ganbook.atomic import atomic_directory, extract_zip
 
 log = logging.getLogger(__package__)  # "ganbook.data": one logger for the whole package
 
@@ -114,6 +114,10 @@ def locate_file(subfolder: str, name: str, known_sha256: str, urls: tuple[str, .
     return _download(name, known_sha256, urls, folder)
 
 
+def _refused(message: str) -> DataError:
+    return DataError(f"{message}: refusing to extract it (the archive is corrupt or malicious: delete it)")
+
+
 def safe_extract(archive: Path, target: Path, check: Callable[[Path], None] | None = None) -> None:
     """Extract a zip into ``target`` atomically (``ganbook.atomic.extract_zip``: nothing outside it, no links).
 
@@ -121,9 +125,6 @@ def safe_extract(archive: Path, target: Path, check: Callable[[Path], None] | No
     if it raises, nothing is left behind.
     """
     with atomic_directory(Path(target)) as staging:
-        try:
-            extract_zip(archive, staging)
-        except UnsafeArchive as error:
-            raise DataError(f"{error}: refusing to extract it (the archive is corrupt or malicious: delete it)") from None
+        extract_zip(archive, staging, refuse=_refused)
         if check is not None:
             check(staging.resolve())
