@@ -25,6 +25,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 import built_pages  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 FAKE_PYTHON = """#!/usr/bin/env bash
 case "$*" in
   "-m pip install"*) echo "pip install $*" >> "$LOG"; exit 0 ;;

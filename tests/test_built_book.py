@@ -23,6 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 import built_pages  # noqa: E402
 from tests.serving import serving  # noqa: E402
+
+pytestmark = pytest.mark.built_book
 HTML = REPO / "_build" / "html"
 PDF = REPO / "_build" / "latex" / "ganbook.pdf"
 SCREENSHOTS = REPO / "_build" / "screenshots"

@@ -62,7 +62,7 @@ def build(tmp_path: Path, condition: str, *flags: str) -> tuple[subprocess.Compl
     return done, page.read_text() if page.is_file() else ""
 
 
-pytestmark = pytest.mark.skipif(not JUPYTER_BOOK.is_file(), reason="jupyter-book is not installed beside Python")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not JUPYTER_BOOK.is_file(), reason="jupyter-book is not installed beside Python")]
 
 
 def test_a_readers_build_with_a_failed_claim_produces_the_page_with_the_warning_beside_the_sentence(tmp_path):

@@ -17,6 +17,8 @@ import numpy as np
 
 from ganbook import bench, cache, pretrain, recipes, settings, zoo
 
+pytestmark = pytest.mark.slow
+
 
 def test_training_order_follows_the_declared_order_then_unknown_names_alphabetically():
     assert pretrain.training_order(["mlp-talk", "zz-new", "vae-20", "aa-new", "vae-20"]) == [

@@ -23,6 +23,8 @@ from ganbook.data.cats_dogs import CatsDogs
 from ganbook.data.mnist import MNIST
 from ganbook.data.split import Split
 
+pytestmark = pytest.mark.slow
+
 # Each recipe's parameters cut to a few steps, where it has them.
 SMOKE = dict(epochs=1, steps=4, eval_every=2, iwae_k=2, iwae_images=8, iwae_chunk=4, score_epochs=[1],
              snapshot_epochs=[1], points=512, snapshot_count=16, batch_size=32, steps_per_execution=1,
