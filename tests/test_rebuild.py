@@ -228,3 +228,26 @@ def test_published_chapters_off_takes_none(project, monkeypatch):
     monkeypatch.setenv("GANBOOK_MODELS_URL", "http://127.0.0.1:9/unreachable/")
     monkeypatch.setenv("GANBOOK_PUBLISHED_CHAPTERS", "off")
     assert rebuild.prepare(project / "_build", project) == ([], [])
+
+
+def test_no_chapter_key_depends_on_where_the_clone_or_its_interpreter_lives():
+    """A published chapter is taken only under the same key: a path in what the key hashes (the
+    registry's trainer command held the interpreter's) would make every reader's key another."""
+    from ganbook import codekeys, machine
+
+    for path in sorted((machine.REPO / "book").glob("*.md")):
+        tree = ast.parse("\n".join(rebuild.code_cells(path.read_text())))
+        used = dict(rebuild._used(tree, rebuild._bound_names(tree)))
+        starts = rebuild._starts(used)
+        _, values = codekeys.reachable(*starts) if starts else ([], {})
+        texts = [codekeys.stable_repr(value) for value in values.values()]
+        texts += [codekeys.stable_repr(value) for value in used.values() if codekeys.is_constant(value)]
+        assert not [text for text in texts if str(machine.REPO) in text or sys.executable in text], path.name
+
+
+def test_the_registrys_trainer_command_is_not_in_any_chapter_key(monkeypatch):
+    from ganbook import machine, zoo
+
+    before = rebuild.chapter_keys(machine.REPO)
+    monkeypatch.setattr(zoo, "TRAINER", ("/elsewhere/bin/python", "-m", "ganbook.pretrain"))
+    assert rebuild.chapter_keys(machine.REPO) == before

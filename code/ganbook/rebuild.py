@@ -146,12 +146,19 @@ def _callables(value: object) -> list:
     return [item for item in items if inspect.isfunction(item) or inspect.isclass(item)]
 
 
+def _starts(used: dict[str, object]) -> list:
+    """The package functions and classes whose code a chapter's key follows: those the cells use, but
+    not the registry's own code (``zoo.get`` starts trainer processes, and its constants name this
+    clone's interpreter): what it hands the chapter is a model, whose key is hashed instead."""
+    return [item for value in used.values() for item in _callables(value) if item.__module__ != "ganbook.zoo"]
+
+
 def chapter_key(text: str) -> str:
     """The key of one chapter (its MyST source ``text``): see the module docstring."""
     tree = ast.parse("\n".join(code_cells(text)))
     used = dict(_used(tree, _bound_names(tree)))
     models = set(zoo.names()) if used.get("zoo.names") is zoo.names else _recipe_names(tree)
-    starts = [item for value in used.values() for item in _callables(value)]
+    starts = _starts(used)
     starts += [zoo.recipe(name).work for name in sorted(models) if zoo.recipe(name).work is not None]
     constants = {name: codekeys.stable_repr(value) for name, value in used.items() if codekeys.is_constant(value)}
     digest = hashlib.sha256(_environment().encode())
