@@ -124,12 +124,19 @@ def test_extract_zip_refuses_a_whole_unsafe_archive_before_writing(tmp_path, mem
     assert not list((tmp_path / "out").iterdir()) and not (tmp_path / "escaped.txt").exists()
 
 
-def test_extract_zip_refuses_a_link(tmp_path):
-    archive = tmp_path / "link.zip"
-    with zipfile.ZipFile(archive, "w") as bundle:
-        link = zipfile.ZipInfo("a.txt")
+def archive_with_a_link(path, name="a.txt", others=()):
+    """A zip whose member ``name`` is a symbolic link to /etc/passwd (beside plain ``others``)."""
+    with zipfile.ZipFile(path, "w") as bundle:
+        for other in others:
+            bundle.writestr(other, "{}")
+        link = zipfile.ZipInfo(name)
         link.external_attr = 0o120777 << 16  # a symbolic link
         bundle.writestr(link, "/etc/passwd")
+    return path
+
+
+def test_extract_zip_refuses_a_link(tmp_path):
+    archive = archive_with_a_link(tmp_path / "link.zip")
     (tmp_path / "out").mkdir()
     with pytest.raises(atomic.UnsafeArchive, match="link"):
         atomic.extract_zip(archive, tmp_path / "out")

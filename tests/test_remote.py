@@ -257,12 +257,9 @@ def test_the_default_address_is_the_published_sites_models_folder(tmp_path, monk
 
 
 def test_unpack_refuses_links(tmp_path):
-    archive = tmp_path / "entry.zip"
-    with zipfile.ZipFile(archive, "w") as bundle:
-        bundle.writestr("record.json", "{}")
-        link = zipfile.ZipInfo("model.weights.h5")
-        link.external_attr = 0o120777 << 16  # a symbolic link
-        bundle.writestr(link, "/etc/passwd")
+    from tests.test_atomic import archive_with_a_link
+
+    archive = archive_with_a_link(tmp_path / "entry.zip", "model.weights.h5", others=["record.json"])
     (tmp_path / "out").mkdir()
     with pytest.raises(remote.FetchError, match="link"):
         remote.unpack(archive, tmp_path / "out")
