@@ -71,9 +71,13 @@ def code_cells(text: str) -> list[str]:
         if lines and lines[0].strip() == "---":  # options as a YAML block
             end = lines.index("---", 1) if "---" in lines[1:] else 0
             lines = lines[end + 1:]
-        cells.append("\n".join(line for line in lines
-                               if not line.lstrip().startswith((":", "%", "!"))))
+        cells.append(_python(lines))
     return cells
+
+
+def _python(lines: list[str]) -> str:
+    """A cell's lines without cell options (``:tags:``) and IPython's ``%`` and ``!`` lines."""
+    return "\n".join(line for line in lines if not line.lstrip().startswith((":", "%", "!")))
 
 
 def _bound_names(tree: ast.AST) -> dict[str, object]:
@@ -159,13 +163,14 @@ def chapter_key(text: str) -> str:
     used = dict(_used(tree, _bound_names(tree)))
     models = set(zoo.names()) if used.get("zoo.names") is zoo.names else _recipe_names(tree)
     starts = _starts(used)
-    starts += [zoo.recipe(name).work for name in sorted(models) if zoo.recipe(name).work is not None]
+    recipes = [zoo.recipe(name) for name in sorted(models)]
+    starts += [recipe.work for recipe in recipes if recipe.work is not None]
     constants = {name: codekeys.stable_repr(value) for name, value in used.items() if codekeys.is_constant(value)}
     digest = hashlib.sha256(_environment().encode())
     digest.update(codekeys.code_digest(*starts).encode() if starts else b"")
     digest.update(json.dumps(constants, sort_keys=True).encode())
-    for name in sorted(models):
-        digest.update(f"{name}={codekeys.cache_key(zoo.recipe(name))}".encode())
+    for recipe in recipes:
+        digest.update(f"{recipe.name}={codekeys.cache_key(recipe)}".encode())
     return digest.hexdigest()[:24]
 
 
@@ -233,8 +238,7 @@ def _read_json(path: Path) -> dict:
 
 def _code_of(notebook) -> list[str]:
     """A notebook's code cells as ``code_cells`` reads them from the chapter's source."""
-    return ["\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith((":", "%", "!")))
-            for cell in notebook.cells if cell.cell_type == "code"]
+    return [_python(cell.source.splitlines()) for cell in notebook.cells if cell.cell_type == "code"]
 
 
 def chapter_folders(build: Path, root: Path, out: Path) -> list[Path]:
