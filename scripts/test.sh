@@ -4,8 +4,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/python-env.sh  # the active virtual environment, or the project's .venv/
 ganbook_env test
+# One worker process per core (pytest-xdist), each test file whole in one worker, so that a
+# module's expensive fixture (a resolver run, a built book's browser) is made once, not per test.
+# GANBOOK_TEST_WORKERS=0 runs everything in this process (for pdb, or -x on the first failure).
+workers="${GANBOOK_TEST_WORKERS:-auto}"
+case "$workers" in
+  auto | [0-9] | [0-9][0-9]) ;;
+  *) echo "GANBOOK_TEST_WORKERS must be a number of worker processes or auto, got '$workers'" >&2; exit 2 ;;
+esac
 status=0
-"$PY" -m pytest "$@" || status=$?
+"$PY" -m pytest -n "$workers" --dist loadfile "$@" || status=$?
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: treating that as a failure" >&2
   exit 1
