@@ -34,7 +34,7 @@ MODELS_URL_VARIABLE = "GANBOOK_MODELS_URL"
 # "off": a build executes every chapter itself rather than take published executions (ganbook.rebuild)
 PUBLISHED_CHAPTERS_VARIABLE = "GANBOOK_PUBLISHED_CHAPTERS"
 SEED_VARIABLE = "GANBOOK_SEED"
-# Seeds within one build stay below this (recipes use 0-10, chapters up to 99), so builds with
+# Seeds within one build stay below this (recipes use 0-10, chapters up to 784), so builds with
 # different book seeds never share a seed.
 SEED_STRIDE = 1000
 
