@@ -85,3 +85,14 @@ def test_a_chapters_numbers_are_replaced_whole_and_a_malformed_entry_is_refused(
     with pytest.raises(ValueError, match="not a recorded number"):
         results.replace_chapter("chap-gan", {"FID": {"value": float("nan"), "unit": "", "digits": 1}})
     assert results.load_all()["chap-gan"]["FID"]["value"] == 14.3
+
+
+def test_a_published_chapter_that_recorded_nothing_leaves_no_table(tmp_path, monkeypatch):
+    """The appendix makes a table, and a reference, for each chapter load_all lists: the introduction
+    records nothing, and has no label for one (found by a reader's first build)."""
+    monkeypatch.setenv("GANBOOK_CACHE_DIR", str(tmp_path))
+    results.record("chap-intro", "a stale number", 1.0)
+    results.replace_chapter("chap-intro", {})
+    results.replace_chapter("chap-appetizer", {})
+    assert results.load_all() == {}
+    assert not list((tmp_path / "results").glob("chap-*.json"))

@@ -134,13 +134,17 @@ def replace_chapter(chapter: str, entries: dict) -> None:
         if not good:
             raise ValueError(f"headline number {name!r} of {chapter} is not a recorded number: {entry!r}")
     path = results_dir() / f"{chapter}.json"
+    if not entries:  # a chapter that records nothing has no file, as when it runs here
+        path.unlink(missing_ok=True)
+        return
     with atomic_path(path, suffix=".json") as temporary:
         temporary.write_text(json.dumps(entries, indent=1, sort_keys=True))
 
 
 def load_all() -> dict[str, dict[str, dict]]:
-    """Every recorded number, by chapter label."""
-    return {path.stem: json.loads(path.read_text()) for path in sorted(results_dir().glob("*.json"))}
+    """Every recorded number, by chapter label (only chapters that recorded some)."""
+    found = {path.stem: json.loads(path.read_text()) for path in sorted(results_dir().glob("*.json"))}
+    return {chapter: entries for chapter, entries in found.items() if entries}
 
 
 def formatted(entry: dict) -> str:
