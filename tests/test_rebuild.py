@@ -205,6 +205,31 @@ def test_a_chapter_a_failed_build_ran_with_other_code_runs_again_after_a_revert(
     assert rebuild.forget_changed(build, project) == ["book/first"]
 
 
+def _cache_execution(build, project, docname: str) -> None:
+    """Put an execution of ``docname`` in the build's jupyter-cache, as a build that ran it leaves one."""
+    jupyter_cache = pytest.importorskip("jupyter_cache")
+    nbformat = pytest.importorskip("nbformat")
+    from jupyter_cache.base import CacheBundleIn
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"x = '{docname}'")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    jupyter_cache.get_cache(build / ".jupyter_cache").cache_notebook_bundle(
+        CacheBundleIn(notebook, str(project / f"{docname}.md")), check_validity=False)
+
+
+def test_after_a_failed_first_build_only_the_chapters_it_did_not_execute_run_again(project):
+    """No clean build stored keys; the failed build executed the first chapter (its execution is in
+    jupyter-cache) but not the second: the next build runs the second only, and the first too once
+    its code changes."""
+    build = project / "_build"
+    keys = rebuild.chapter_keys(project)
+    _cache_execution(build, project, "book/first")
+    (build / rebuild.PENDING_FILE).write_text(json.dumps(keys))  # what the failed build's prepare left
+    assert rebuild.forget_changed(build, project) == ["book/second"]
+    (project / "chapterpkg" / "helpers.py").write_text(HELPERS.replace("SCALE * x", "SCALE * x + 1"))
+    assert rebuild.forget_changed(build, project) == ["book/first", "book/second"]
+
+
 def test_a_damaged_keys_file_or_a_chapter_that_cannot_be_followed_means_executing_not_crashing(project):
     build = project / "_build"
     (build / ".jupyter_cache").mkdir(parents=True)

@@ -338,18 +338,36 @@ def fetch_published(build: Path, root: Path, current: dict[str, str | None], bas
 def forget_changed(build: Path, root: Path) -> list[str]:
     """Forget every chapter whose key differs from the one stored after the last clean build, or from
     the one a build that did not end cleanly left pending (it may have executed the chapter with
-    other code, a revert then matching the stored key again); keep the new keys as pending. Returns
-    the chapters forgotten from an existing jupyter-cache."""
+    other code, a revert then matching the stored key again); keep the new keys as pending. A chapter
+    that such a build executed and left in jupyter-cache counts as stored under its pending key
+    (``executed_under``). Returns the chapters forgotten from an existing jupyter-cache."""
     build = Path(build)
     current = chapter_keys(root)
     stored = _read_json(build / ".jupyter_cache" / KEYS_FILE)
     pending = _read_json(build / PENDING_FILE)
-    again = changed(stored, current, pending)
     had_cache = (build / ".jupyter_cache").is_dir()
+    if pending and had_cache:
+        stored = {**stored, **executed_under(build, pending)}
+    again = changed(stored, current, pending)
     forget(build, again)  # the doctrees too, even without a jupyter-cache
     build.mkdir(parents=True, exist_ok=True)
     _write(build / PENDING_FILE, current)
     return again if had_cache else []
+
+
+def executed_under(build: Path, pending: dict[str, str | None]) -> dict[str, str]:
+    """After a build that did not end cleanly: the chapters it left an execution of, with the key it
+    ran them under (its pending key), so that the next build keeps them (a build that failed on one
+    chapter's claim need not run the others again).
+
+    That build's ``prepare`` forgot every cached execution whose key differed, so each execution
+    jupyter-cache still holds ran under the pending key. jupyter-cache keeps no execution of a chapter
+    that raised, and the build script's ``scripts/built_pages.py forget-failed`` then drops any that
+    wrote to stderr (a failed claim): a chapter with no execution runs whatever its key. A forced
+    chapter (key None) is never kept.
+    """
+    cache = _cache(build)
+    return {name: key for name, key in pending.items() if key is not None and _records(cache, name)}
 
 
 def prepare(build: Path, root: Path) -> tuple[list[str], list[str]]:
