@@ -41,7 +41,6 @@ import json
 import logging
 import math
 import re
-import sys
 import tempfile
 import types
 from collections.abc import Iterator, Sequence
