@@ -4,8 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/python-env.sh  # the active virtual environment, or the project's .venv/
 ganbook_env test
-# One worker process per core (pytest-xdist), each test file whole in one worker, so that a
-# module's expensive fixture (a resolver run, a built book's browser) is made once, not per test.
+# One worker process per core (pytest-xdist). Tests go to whichever worker is free, except those
+# marked with one xdist_group, which run together in one worker: a module whose expensive fixture
+# (a resolver run, a small trained model) should be made once, and each built page's checks, which
+# share one opened page (tests/test_built_book.py).
 # GANBOOK_TEST_WORKERS=0 runs everything in this process (for pdb, or -x on the first failure).
 workers="${GANBOOK_TEST_WORKERS:-auto}"
 case "$workers" in
@@ -13,7 +15,7 @@ case "$workers" in
   *) echo "GANBOOK_TEST_WORKERS must be a number of worker processes or auto, got '$workers'" >&2; exit 2 ;;
 esac
 status=0
-"$PY" -m pytest -n "$workers" --dist loadfile "$@" || status=$?
+"$PY" -m pytest -n "$workers" --dist loadgroup "$@" || status=$?
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: treating that as a failure" >&2
   exit 1

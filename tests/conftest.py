@@ -22,6 +22,14 @@ def real_data_dir() -> Path | None:
 REAL_DATA = real_data_dir()
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own ordering (a module-scoped parameter's tests together)
+def pytest_collection_modifyitems(items):
+    """The tests marked ``slow`` first, the rest in their order: with several workers (pytest-xdist
+    hands out tests in this order), a test of minutes that started last would keep one worker busy
+    long after the others had finished."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path_factory, monkeypatch):
     """Every test gets an empty cache folder, so tests never see each other's files.

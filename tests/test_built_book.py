@@ -7,6 +7,7 @@ Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright; nothing down
 
 from __future__ import annotations
 
+import functools
 import html.parser
 from html import unescape
 import os
@@ -115,9 +116,25 @@ VISIBLE_TEXT_WITHOUT_CODE = """() => {
 }"""
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_renders_in_chromium(page, server, browser):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+class Loaded:
+    """A page opened once at laptop width (1280 x 900), its MathJax typeset, for every check of that page:
+    what the browser reported while loading it (console errors and warnings, failed requests)."""
+
+    def __init__(self, page: str, tab, console_errors: list[str], failed: list[str], has_math: bool):
+        self.page, self.tab, self.console_errors, self.failed, self.has_math = page, tab, console_errors, failed, has_math
+
+
+def _by_page(pages: list[str]) -> list:
+    """``pages`` as parameters of the ``desktop`` fixture, each page's checks one xdist group, so that a
+    worker opens a page once for all of them (``scripts/test.sh`` runs pytest with ``--dist loadgroup``)."""
+    return [pytest.param(page, marks=pytest.mark.xdist_group(f"page {page}"), id=page) for page in pages]
+
+
+@pytest.fixture(scope="module")
+def desktop(request, server, browser):
+    """The page ``request.param`` opened in one tab, loaded and typeset, shared by the module's checks of
+    that page (pytest orders a module-scoped parameter's tests together, so one page is open at a time)."""
+    page = request.param
     tab = browser.new_page(viewport={"width": 1280, "height": 900})
     console_errors, failed = [], []
     tab.on("console", lambda m: console_errors.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
@@ -130,6 +147,14 @@ def test_page_renders_in_chromium(page, server, browser):
     if has_math:
         tab.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
         tab.evaluate("() => MathJax.startup.promise")
+    yield Loaded(page, tab, console_errors, failed, has_math)
+    tab.close()
+
+
+@pytest.mark.parametrize("desktop", _by_page(PAGES), indirect=True)
+def test_page_renders_in_chromium(desktop):
+    page, tab = desktop.page, desktop.tab
+    if desktop.has_math:
         assert tab.evaluate("() => document.querySelectorAll('mjx-container').length") > 0, f"{page}: math not typeset"
     text = tab.evaluate(VISIBLE_TEXT_WITHOUT_CODE)
     for raw in ("$$", "\\begin{", "\\(", "\\["):
@@ -137,10 +162,10 @@ def test_page_renders_in_chromium(page, server, browser):
     broken = tab.evaluate("() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
                           ".map(i => i.src)")
     assert not broken, f"{page}: images with no natural size: {broken}"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(SCREENSHOTS / f"{page.replace('/', '_')}.png"), full_page=True)
-    tab.close()
-    assert not failed, f"{page}: failed requests {failed}"
-    assert not console_errors, f"{page}: console errors and warnings {console_errors}"
+    assert not desktop.failed, f"{page}: failed requests {desktop.failed}"
+    assert not desktop.console_errors, f"{page}: console errors and warnings {desktop.console_errors}"
 
 
 NAVIGATION_PAGE = "book/gan"  # a long chapter: both sidebars have links
@@ -166,26 +191,21 @@ def test_the_chapters_and_on_this_page_buttons_open_their_drawers_on_a_phone(ser
 
 
 MATH_PAGES = [page for page in PAGES if page.startswith("book/")]
+BOOK_PAGES = MATH_PAGES
 
 
-@pytest.mark.parametrize("page", MATH_PAGES)
-def test_every_displayed_equation_fits_the_desktop_column(page, server, browser):
+@pytest.mark.parametrize("desktop", _by_page(MATH_PAGES), indirect=True)
+def test_every_displayed_equation_fits_the_desktop_column(desktop):
     """At 1280 px each displayed equation is no wider than the column it sits in (wider ones were cut
     off, their number drawn over the cut); long ones are broken with aligned or gathered."""
-    tab = browser.new_page(viewport={"width": 1280, "height": 900})
-    tab.goto(f"{server}/{page}.html", wait_until="load")
-    if tab.evaluate("() => document.querySelectorAll('.math').length") == 0:
-        tab.close()
+    if desktop.tab.evaluate("() => document.querySelectorAll('.math').length") == 0:
         return
-    tab.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
-    tab.evaluate("() => MathJax.startup.promise")
-    wide = tab.evaluate("""() => Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+    wide = desktop.tab.evaluate("""() => Array.from(document.querySelectorAll('mjx-container[display="true"]'))
         .map(m => ({need: m.querySelector('mjx-math').getBoundingClientRect().width,
                     have: (m.closest('.math') || m.parentElement).getBoundingClientRect().width,
                     tex: MathJax.startup.document.getMathItemsWithin(m)[0].math.slice(0, 70)}))
         .filter(e => e.need > e.have + 1)""")
-    tab.close()
-    assert not wide, f"{page}: equations wider than the column: {wide}"
+    assert not wide, f"{desktop.page}: equations wider than the column: {wide}"
 
 
 PHONE_WIDTH = 390
@@ -278,17 +298,15 @@ SMALLEST_FIGURE_TEXT_PX = 12 * 100 / 72   # 12 points at 100 pixels per inch
 LEGIBLE_PX = 9 * 96 / 72                  # 9 points in CSS pixels
 
 
-@pytest.mark.parametrize("page", [page for page in PAGES if page.startswith("book/")])
-def test_every_figure_shows_its_text_legibly_on_a_laptop_and_opens_at_full_size(page, server, browser):
+@pytest.mark.parametrize("desktop", _by_page(BOOK_PAGES), indirect=True)
+def test_every_figure_shows_its_text_legibly_on_a_laptop_and_opens_at_full_size(desktop):
     """Multi-panel figures drawn 10-13 inches wide were shown at 672 pixels, their text about 6 pixels
     tall; on a phone a tap opens the figure at full size (_static/ganbook-figures.js)."""
-    tab = browser.new_page(viewport={"width": 1280, "height": 900})
-    tab.goto(f"{server}/{page}.html", wait_until="load")
+    tab = desktop.tab
     tab.wait_for_function("() => [...document.images].every(image => image.complete)", timeout=10_000)
     figures = tab.evaluate("""() => [...document.querySelectorAll("article figure img")].map(image => ({
         src: image.getAttribute("src"), natural: image.naturalWidth, shown: image.clientWidth,
         link: image.closest("a") ? image.closest("a").href : null, full: image.src}))""")
-    tab.close()
     problems = []
     for figure in figures:
         text_px = SMALLEST_FIGURE_TEXT_PX * figure["shown"] / figure["natural"]
@@ -347,15 +365,12 @@ def test_the_pdf_has_the_tables_of_the_html():
     assert in_pdf == numbers, f"only in the HTML: {sorted(numbers - in_pdf)}; only in the PDF: {sorted(in_pdf - numbers)}"
 
 
-@pytest.mark.parametrize("page", [page for page in PAGES if page.startswith("book/")])
-def test_every_table_fits_the_desktop_column(page, server, browser):
-    tab = browser.new_page(viewport={"width": 1280, "height": 900})
-    tab.goto(f"{server}/{page}.html", wait_until="load")
-    wide = tab.evaluate("""() => [...document.querySelectorAll("article table")].filter(table =>
+@pytest.mark.parametrize("desktop", _by_page(BOOK_PAGES), indirect=True)
+def test_every_table_fits_the_desktop_column(desktop):
+    wide = desktop.tab.evaluate("""() => [...document.querySelectorAll("article table")].filter(table =>
         table.scrollWidth > table.closest("article").clientWidth + 1).map(table =>
         `${(table.querySelector("caption") || table).textContent.trim().slice(0, 60)}: ${table.scrollWidth} px`)""")
-    tab.close()
-    assert not wide, f"{page}: tables wider than the column: {wide}"
+    assert not wide, f"{desktop.page}: tables wider than the column: {wide}"
 
 
 # axe-core's browser script, installed by .ci/run (npm package axe-core); GANBOOK_AXE overrides.
@@ -365,8 +380,8 @@ AUDITED_PAGES = [*PAGES, "genindex", "search"]
 RUN_AXE = "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
 
 
-@pytest.mark.parametrize("page", AUDITED_PAGES)
-def test_page_meets_wcag_21_aa(page, server, browser):
+@pytest.mark.parametrize("desktop", _by_page(AUDITED_PAGES), indirect=True)
+def test_page_meets_wcag_21_aa(desktop):
     """axe-core finds no violation of WCAG 2.1 A or AA on the page, after MathJax has typeset it.
 
     The theme's own markup that failed (the search and colour-mode buttons) is overridden in
@@ -376,16 +391,16 @@ def test_page_meets_wcag_21_aa(page, server, browser):
         if REQUIRED:
             pytest.fail(f"axe-core not found at {AXE}: .ci/run installs it (npm install axe-core)")
         pytest.skip("axe-core is not installed (see .ci/run)")
-    tab = browser.new_page(viewport={"width": 1280, "height": 900})
-    tab.goto(f"{server}/{page}.html", wait_until="load")
+    tab = desktop.tab
     tab.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
-    tab.add_script_tag(path=str(AXE))
+    if not tab.evaluate("() => typeof axe !== 'undefined'"):
+        tab.add_script_tag(path=str(AXE))
     violations = tab.evaluate(RUN_AXE, WCAG_21_AA)["violations"]
-    tab.close()
     found = [f"{v['id']} ({len(v['nodes'])} elements), e.g. {v['nodes'][0]['html'][:200]}" for v in violations]
-    assert not found, f"{page}: WCAG 2.1 AA violations:\n" + "\n".join(found)
+    assert not found, f"{desktop.page}: WCAG 2.1 AA violations:\n" + "\n".join(found)
 
 
+@functools.cache  # one conversion of the whole PDF (seconds) for the module's six readers of its text
 def _pdftotext() -> str:
     _need(PDF, "the PDF book")
     if shutil.which("pdftotext") is None:
@@ -550,6 +565,7 @@ def _run_notebook(chapter, venv: Path, tmp_path: Path, real_data: Path):
     return nbformat.read(reader / "ran.ipynb", as_version=4)
 
 
+@pytest.mark.slow  # a fresh environment, an install and a chapter's execution: a minute or more
 def test_a_downloaded_chapter_runs_outside_the_repository_with_only_the_package_wheel(tmp_path, real_data):
     """The chapter's .ipynb download runs in a fresh virtual environment, from a folder outside the clone.
 
@@ -595,6 +611,7 @@ def _pinned_tensorflow() -> str:
 TENSORFLOWS = {"tensorflow", "tensorflow-cpu", "tensorflow-intel", "tensorflow-macos"}
 
 
+@pytest.mark.slow  # a fresh environment, an install and a chapter's execution: a minute or more
 def test_a_chapter_in_colab_installs_ganbook_at_its_commit_beside_the_tensorflow_there(tmp_path, real_data):
     """A Colab-like environment: a fresh virtual environment with TensorFlow of the pinned version (the
     full distribution, as Colab has it), Jupyter's kernel and nbconvert. The chapter's downloaded notebook,

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+# One xdist group: the module-scoped resolution of every target runs once, in one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("platforms")]
 
 REPO = Path(__file__).resolve().parents[1]
 REGISTRY = "https://pypi.org/simple/pip/"
