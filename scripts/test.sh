@@ -4,10 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/python-env.sh  # the active virtual environment, or the project's .venv/
 ganbook_env test
-# One worker process per core (pytest-xdist). Tests go to whichever worker is free, except those
-# marked with one xdist_group, which run together in one worker: a module whose expensive fixture
-# (a resolver run, a small trained model) should be made once, and each built page's checks, which
-# share one opened page (tests/test_built_book.py).
+# One worker process per core (pytest-xdist). Tests go to whichever worker is free, the slow ones
+# first, except the groups that tests/conftest.py names (worker_group), each run in one worker: a
+# module whose expensive fixture (a resolver run, a small trained model) should be made once, and
+# each built page's checks, which share one opened page (tests/test_built_book.py).
 # GANBOOK_TEST_WORKERS=0 runs everything in this process (for pdb, or -x on the first failure).
 workers="${GANBOOK_TEST_WORKERS:-auto}"
 case "$workers" in

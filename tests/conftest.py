@@ -22,6 +22,42 @@ def real_data_dir() -> Path | None:
 REAL_DATA = real_data_dir()
 
 
+# Tests that must run in one worker process (scripts/test.sh runs pytest-xdist): a module whose tests
+# share an expensive module-scoped fixture (pip's resolution of every platform, a small trained
+# model), and each built page's checks in tests/test_built_book.py, which share the opened page.
+WHOLE_MODULES = ("tests/test_platforms.py", "tests/test_evaluation.py", "tests/test_sampling.py", "tests/test_vae.py")
+PAGE_CHECKS = "tests/test_built_book.py"
+
+
+def worker_group(nodeid: str) -> str:
+    """The group a test runs in: its module for ``WHOLE_MODULES``, its page for a built page's check
+    (a test of ``PAGE_CHECKS`` with one parameter), else the test alone."""
+    path, _, name = nodeid.partition("::")
+    if path in WHOLE_MODULES:
+        return path
+    if path == PAGE_CHECKS and name.endswith("]"):
+        return f"{path} page {name[name.index('[') + 1:-1]}"
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """For ``--dist loadgroup``: xdist's scheduler by scope, with ``worker_group`` as the scope.
+
+    Our own rule, not xdist_group marks: with pytest 9.2, xdist 3.8 no longer sees those marks
+    (pytest-dev/pytest-xdist#1386) and hands the tests out one by one.
+    """
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Grouped(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+    return Grouped(config, log)
+
+
 @pytest.hookimpl(trylast=True)  # after pytest's own ordering (a module-scoped parameter's tests together)
 def pytest_collection_modifyitems(items):
     """The tests marked ``slow`` first, the rest in their order: with several workers (pytest-xdist

@@ -125,9 +125,9 @@ class Loaded:
 
 
 def _by_page(pages: list[str]) -> list:
-    """``pages`` as parameters of the ``desktop`` fixture, each page's checks one xdist group, so that a
-    worker opens a page once for all of them (``scripts/test.sh`` runs pytest with ``--dist loadgroup``)."""
-    return [pytest.param(page, marks=pytest.mark.xdist_group(f"page {page}"), id=page) for page in pages]
+    """``pages`` as parameters of the ``desktop`` fixture; with several workers, each page's checks run
+    in one of them (``worker_group`` in tests/conftest.py), which opens the page once for all of them."""
+    return [pytest.param(page, id=page) for page in pages]
 
 
 @pytest.fixture(scope="module")

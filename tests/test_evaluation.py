@@ -11,9 +11,6 @@ from ganbook import evaluation
 from ganbook.models import classifier
 from tests.test_metrics import spoilt
 
-# One xdist group: the module-scoped fixture (a small trained model) is made once, in one worker.
-pytestmark = pytest.mark.xdist_group("test_evaluation")
-
 
 def test_inception_score_is_k_for_confident_balanced_and_1_for_collapsed_predictions():
     confident_balanced = np.eye(10)[np.arange(1000) % 10]

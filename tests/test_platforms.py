@@ -25,8 +25,7 @@ from pathlib import Path
 
 import pytest
 
-# One xdist group: the module-scoped resolution of every target runs once, in one worker.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("platforms")]
+pytestmark = pytest.mark.slow  # its tests run in one worker (tests/conftest.py, WHOLE_MODULES)
 
 REPO = Path(__file__).resolve().parents[1]
 REGISTRY = "https://pypi.org/simple/pip/"

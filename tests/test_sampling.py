@@ -11,9 +11,6 @@ from scipy import special
 from ganbook import sampling
 from ganbook.models import autoencoder, convolutional_gan, gan, vae
 
-# One xdist group: the module-scoped fixture (a small trained model) is made once, in one worker.
-pytestmark = pytest.mark.xdist_group("test_sampling")
-
 
 @pytest.fixture(scope="module")
 def small_autoencoder():

@@ -12,9 +12,6 @@ from ganbook.models import autoencoder, likelihoods, vae
 from ganbook.train import fit_unsupervised
 from tests.images import tiny_colour_images
 
-# One xdist group: the module-scoped fixture (a small trained model) is made once, in one worker.
-pytestmark = pytest.mark.xdist_group("test_vae")
-
 
 def test_kl_closed_form_matches_monte_carlo():
     rng = np.random.default_rng(0)
