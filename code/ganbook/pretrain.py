@@ -43,13 +43,14 @@ STOP_WAIT_SECONDS = 10.0  # per killed worker; SIGKILL cannot be ignored, so thi
 # chapters (``ganbook_execution_order`` in ``_config.yml``), the three longest first: the pixel
 # DCGAN (whose worker trains the judge first if no one has, since the judge scores it as it
 # trains), the conditional DCGAN (whose worker waits for that judge, leaving both cores to the
-# others meanwhile) and the 20-d VAE; then the latent GAN, the judge, the DCGAN's two ablation runs (the GAN
-# chapter), the 2-d VAE, the latent WGAN-GP (comparison), the ring GANs (open problems, then
-# divergences, which also needs the ring WGAN-GP), the 50-d VAE and the GAN on the 20-d VAE's
-# codes (the VAE-or-GAN chapter), the cats-and-dogs models last (their chapter runs last). The
-# short recipes come last: the first chapters need them before a worker would be free, so a
-# trainer process started by the chapter's zoo.get trains them, and a worker finds them in the cache.
-LONG_IN_ORDER_OF_NEED = ("dcgan", "dcgan-conditional", "vae-20", "latent-gan", "cnn-judge", "dcgan-unnormalised",
+# others meanwhile) and the latent GAN (the GAN chapter needs it a minute after it starts);
+# then the 20-d VAE, the judge, the DCGAN's two ablation runs (the GAN chapter), the 2-d VAE,
+# the latent WGAN-GP (comparison), the ring GANs (open problems, then divergences, which also
+# needs the ring WGAN-GP), the 50-d VAE and the GAN on the 20-d VAE's codes (the VAE-or-GAN
+# chapter), the cats-and-dogs models last (their chapter runs last). The short recipes come
+# last: the first chapters need them before a worker would be free, so a trainer process started
+# by the chapter's zoo.get trains them, and a worker finds them in the cache.
+LONG_IN_ORDER_OF_NEED = ("dcgan", "dcgan-conditional", "latent-gan", "vae-20", "cnn-judge", "dcgan-unnormalised",
                          "dcgan-paper", "vae-2", "latent-wgan-gp", "ring-gan-r1",
                          "ring-gan", "ring-wgan-gp", "vae-latent-gan", "vae-50", "pet-classifier", "pet-dcgan", "pet-vae")
 SHORT = ("mlp-ce", "autoencoder", "mlp-talk", "softmax-regression")
